@@ -1,0 +1,183 @@
+/**
+ * Builds a submission (or a reference) in a fresh copy: the submitted
+ * directory itself is never modified. C submissions are built with `make`;
+ * Python submissions are byte-compiled to catch syntax errors early.
+ *
+ * @module
+ */
+
+import { cp } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { runSandboxed } from "./sandbox.ts";
+import type { Isolation } from "./sandbox.ts";
+
+/** The languages a lab can be written in. */
+export type Language = "c" | "python";
+
+/** The two programs of every lab. */
+export type Role = "server" | "client";
+
+/** A built program pair, ready to run. */
+export interface Program {
+  language: Language;
+  /** The built copy. */
+  dir: string;
+  /** Where it was copied from. */
+  source: string;
+  /** Student code, or one of the harness's reference peers. */
+  origin: "submission" | "reference";
+}
+
+/** The outcome of {@link buildProgram}. */
+export interface BuildResult {
+  /** The built program, when the build succeeded. */
+  program?: Program;
+  language?: Language;
+  /** Compiler output (warnings and errors), capped. */
+  output: string;
+  /** Why the build failed, for people. */
+  failure?: string;
+  durationMs: number;
+}
+
+const OUTPUT_CAP = 16 * 1024;
+const BUILD_ARTIFACTS = /^(server|client|.*\.o|__pycache__|\.git)$/;
+
+/**
+ * Which language a submission is written in: a `Makefile` means C, a
+ * `server.py` and `client.py` mean Python.
+ *
+ * @example
+ * ```ts ignore
+ * import { detectLanguage } from "./build.ts";
+ * detectLanguage("reference/client-server/python"); // "python"
+ * ```
+ */
+export function detectLanguage(dir: string): Language | undefined {
+  const has = (name: string) => {
+    try {
+      return Deno.statSync(join(dir, name)).isFile;
+    } catch {
+      return false;
+    }
+  };
+  if (has("Makefile") || has("makefile") || has("GNUmakefile")) return "c";
+  if (has("server.py") || has("client.py")) return "python";
+  return undefined;
+}
+
+/**
+ * The Python interpreter used for Python programs: the system's own when
+ * present (version managers' shims add a slow start to every run).
+ *
+ * @example
+ * ```ts
+ * import { pythonInterpreter } from "./build.ts";
+ * const python = pythonInterpreter(); // "/usr/bin/python3" on Debian
+ * ```
+ */
+export function pythonInterpreter(): string {
+  try {
+    if (Deno.statSync("/usr/bin/python3").isFile) return "/usr/bin/python3";
+  } catch {
+    // Fall back to PATH.
+  }
+  return "python3";
+}
+
+/**
+ * Copies `sourceDir` into `workDir/<name>` and builds it there, in a sandbox.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildProgram } from "./build.ts";
+ * const result = await buildProgram("reference/client-server/c", "/tmp/work", {
+ *   timeoutMs: 60_000,
+ *   origin: "reference",
+ *   isolation: { mode: "host", reason: "example" },
+ * });
+ * ```
+ */
+export async function buildProgram(
+  sourceDir: string,
+  workDir: string,
+  options: { timeoutMs: number; origin: Program["origin"]; isolation: Isolation; name?: string },
+): Promise<BuildResult> {
+  const started = performance.now();
+  const done = (result: Omit<BuildResult, "durationMs">): BuildResult => ({
+    ...result,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const language = detectLanguage(sourceDir);
+  if (!language) {
+    return done({
+      output: "",
+      failure: "found neither a Makefile (C) nor server.py and client.py (Python)",
+    });
+  }
+  const dir = join(workDir, options.name ?? basename(sourceDir));
+  await cp(sourceDir, dir, {
+    recursive: true,
+    filter: (path) => path === sourceDir || !BUILD_ARTIFACTS.test(basename(path)),
+  });
+  const command = language === "c" ? ["make", "--no-print-directory"] : [
+    pythonInterpreter(),
+    "-m",
+    "py_compile",
+    ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
+  ];
+  // make runs the submission's own recipes: it gets the same sandbox as a check.
+  const sandboxed = await runSandboxed(command, options.isolation, {
+    timeoutMs: options.timeoutMs,
+    cwd: dir,
+    outputCap: OUTPUT_CAP,
+  });
+  const run = {
+    code: sandboxed.code,
+    timedOut: sandboxed.timedOut,
+    output: capped(`${sandboxed.stdout}${sandboxed.stderr}`),
+  };
+  if (run.timedOut) {
+    return done({
+      language,
+      output: run.output,
+      failure: `${command[0]} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
+    });
+  }
+  if (run.code !== 0) {
+    return done({
+      language,
+      output: run.output,
+      failure: language === "c"
+        ? `make failed (status ${run.code})`
+        : `Python reported a syntax error (status ${run.code})`,
+    });
+  }
+  const expected = language === "c" ? ["server", "client"] : ["server.py", "client.py"];
+  const missing = expected.filter((f) => !exists(join(dir, f)));
+  if (missing.length > 0) {
+    return done({
+      language,
+      output: run.output,
+      failure: `the build did not produce ${missing.map((m) => `./${m}`).join(" and ")}`,
+    });
+  }
+  return done({
+    language,
+    output: run.output,
+    program: { language, dir, source: sourceDir, origin: options.origin },
+  });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function capped(text: string): string {
+  return text.length > OUTPUT_CAP ? `${text.slice(0, OUTPUT_CAP)}\n… (output cut)` : text;
+}

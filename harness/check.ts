@@ -1,0 +1,266 @@
+/**
+ * What a lab's grader writes: a set of named checks, each an async function
+ * that drives programs and peers through a {@link CheckContext} and fails by
+ * throwing {@link CheckFailure}. A grader reads like the lab's spec; every
+ * mechanism (processes, sockets, deadlines, cleanup) lives here.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { pythonInterpreter } from "./build.ts";
+import type { Language, Program, Role } from "./build.ts";
+import { CheckFailure } from "./failure.ts";
+import { TcpListenerPeer, TcpPeer } from "./peer.ts";
+import { isListening, treeCpuTicks } from "./procfs.ts";
+import { describeExit, LabProcess } from "./process.ts";
+import { Transcript } from "./transcript.ts";
+import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
+
+export { CheckFailure, require } from "./failure.ts";
+export type { Language, Program, Role } from "./build.ts";
+
+/** One check of a lab. */
+export type CheckFunction = (t: CheckContext) => Promise<void>;
+
+/** A lab's grader: its checks by id (the ids of `task.yaml`). */
+export interface Grader {
+  lab: string;
+  checks: Record<string, CheckFunction>;
+}
+
+/**
+ * Declares a lab's grader (the default export of `graders/<lab>.ts`).
+ *
+ * @example
+ * ```ts
+ * import { defineGrader } from "./check.ts";
+ * export default defineGrader({
+ *   lab: "demo",
+ *   checks: {
+ *     "server-starts": async (t) => {
+ *       await t.startServer(t.submission);
+ *     },
+ *   },
+ * });
+ * ```
+ */
+export function defineGrader(grader: Grader): Grader {
+  return grader;
+}
+
+/** What the harness hands a check: everything it may touch. */
+export interface CheckEnvironment {
+  lab: string;
+  checkId: string;
+  port: number;
+  stepTimeoutMs: number;
+  outputCapChars: number;
+  settings: Record<string, unknown>;
+  submission: Program;
+  references: Partial<Record<Language, Program>>;
+  /** Scratch directory of this check. */
+  scratchDir: string;
+  /** Compiled helpers (`cpu_spin`). */
+  nativeDir: string;
+}
+
+/** Options of {@link CheckContext.start}. */
+export interface StartProgramOptions {
+  args?: string[];
+  /** Working directory; the program's own directory by default. */
+  cwd?: string;
+  /** Trace these syscalls with strace into {@link LabProcess} `traceFile`. */
+  traceSyscalls?: string[];
+  /** Name in reports; `server`, `client`, `reference server`, … by default. */
+  label?: string;
+}
+
+/**
+ * The check's handle on the world.
+ *
+ * @example
+ * ```ts ignore
+ * // Inside a check: student server, reference client, one exchange.
+ * const server = await t.startServer(t.submission);
+ * const client = t.start(t.reference("c"), "client");
+ * await client.writeLine("hello");
+ * await server.expectOutput("hello", { timeoutMs: t.step });
+ * ```
+ */
+export class CheckContext {
+  readonly transcript = new Transcript();
+  readonly notes: string[] = [];
+  readonly #processes: LabProcess[] = [];
+  readonly #peers: (TcpPeer | TcpListenerPeer)[] = [];
+  #traceCount = 0;
+
+  constructor(readonly env: CheckEnvironment) {}
+
+  /** The student's programs. */
+  get submission(): Program {
+    return this.env.submission;
+  }
+
+  /** The lab's port (5000). */
+  get port(): number {
+    return this.env.port;
+  }
+
+  /** Deadline of one step (a line, a byte, an exit), in milliseconds. */
+  get step(): number {
+    return this.env.stepTimeoutMs;
+  }
+
+  /** Lab-specific settings from `task.yaml`. */
+  get settings(): Record<string, unknown> {
+    return this.env.settings;
+  }
+
+  /** The reference programs in `language` (peers of the student's). */
+  reference(language: Language): Program {
+    const program = this.env.references[language];
+    if (!program) throw new Error(`no ${language} reference was built for ${this.env.lab}`);
+    return program;
+  }
+
+  /** Adds a line to the check's report, shown whether it passes or fails. */
+  note(text: string): void {
+    this.notes.push(text);
+    this.transcript.note(text);
+  }
+
+  /**
+   * Starts `role` of `program`. C programs run under `stdbuf -o0` so that
+   * their `printf` output reaches the harness as printed, without `fflush`;
+   * Python ones with `-u`.
+   */
+  start(
+    program: Program,
+    role: Role,
+    options: StartProgramOptions = {},
+  ): LabProcess & { traceFile?: string } {
+    const label = options.label ?? (program.origin === "reference" ? `reference ${role}` : role);
+    let command = program.language === "c"
+      ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...(options.args ?? [])]
+      : [pythonInterpreter(), "-u", join(program.dir, `${role}.py`), ...(options.args ?? [])];
+    let traceFile: string | undefined;
+    if (options.traceSyscalls) {
+      traceFile = join(this.env.scratchDir, `trace-${++this.#traceCount}.txt`);
+      command = [
+        "strace",
+        "-f",
+        "-qq",
+        "-o",
+        traceFile,
+        "-e",
+        `trace=${options.traceSyscalls.join(",")}`,
+        ...command,
+      ];
+    }
+    const process = LabProcess.start({
+      command,
+      cwd: options.cwd ?? program.dir,
+      label,
+      transcript: this.transcript,
+      outputCapChars: this.env.outputCapChars,
+      env: { PYTHONDONTWRITEBYTECODE: "1" },
+      wrapperDepth: traceFile ? 1 : 0,
+    });
+    this.#processes.push(process);
+    return Object.assign(process, { traceFile });
+  }
+
+  /**
+   * Starts a server and waits until it listens on `port` (read from
+   * `/proc/net/tcp`, so no connection is spent on probing). Fails the check
+   * if the server exits or does not listen in time.
+   */
+  async startServer(
+    program: Program,
+    options: StartProgramOptions & { port?: number } = {},
+  ): Promise<LabProcess & { traceFile?: string }> {
+    const server = this.start(program, "server", options);
+    await this.waitListening(server, options.port ?? this.port);
+    return server;
+  }
+
+  /** Waits until something listens on `port`, failing if `server` exits first. */
+  async waitListening(server: LabProcess, port = this.port): Promise<void> {
+    // strace and interpreters start slower than a C program: allow two steps.
+    const timeoutMs = 2 * this.step;
+    try {
+      await pollUntil(() => {
+        if (isListening(port)) return true;
+        if (!server.running) return false;
+        return undefined;
+      }, { timeoutMs, what: `the ${server.label} to listen on port ${port}` }).then((listening) => {
+        if (!listening) {
+          throw new CheckFailure(
+            `the ${server.label} ${
+              server.status ? describeExit(server.status) : "stopped"
+            } before listening on 127.0.0.1:${port}${stderrTail(server)}`,
+            `bind to 127.0.0.1:${port} and listen; check the return values of socket(), bind() and listen()`,
+          );
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new CheckFailure(
+        `the ${server.label} did not listen on 127.0.0.1:${port} within ${formatMs(timeoutMs)}`,
+        `bind to 127.0.0.1:${port} and call listen() before anything that blocks`,
+      );
+    }
+  }
+
+  /** Connects a harness client to `127.0.0.1:port`. */
+  async connect(options: { port?: number; label?: string } = {}): Promise<TcpPeer> {
+    const peer = await TcpPeer.connect(options.port ?? this.port, {
+      label: options.label ?? "harness client",
+      transcript: this.transcript,
+      timeoutMs: this.step,
+    });
+    this.#peers.push(peer);
+    return peer;
+  }
+
+  /** Listens as a harness server on `127.0.0.1:port`. */
+  listen(options: { port?: number } = {}): TcpListenerPeer {
+    const listener = TcpListenerPeer.listen(options.port ?? this.port, { transcript: this.transcript });
+    this.#peers.push(listener);
+    return listener;
+  }
+
+  /**
+   * Measures whether `process` sleeps: while a yardstick spinner burns
+   * `yardstickMs` of CPU, the process (with its children) must use less
+   * than `maxShare` of what the spinner got. Load slows both alike, so the
+   * ratio, unlike a stopwatch, does not depend on the machine.
+   *
+   * @returns the process's CPU as a fraction of the yardstick's
+   */
+  async cpuShareWhileIdle(process: LabProcess, yardstickMs = 300): Promise<number> {
+    const pid = process.programPid() ?? process.pid;
+    const before = treeCpuTicks(pid);
+    const spinner = new Deno.Command(join(this.env.nativeDir, "cpu_spin"), {
+      args: [String(yardstickMs)],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const result = await spinner.output();
+    if (!result.success) throw new Error("the CPU yardstick failed");
+    const used = treeCpuTicks(pid) - before;
+    return (used * 10) / yardstickMs;
+  }
+
+  /** Kills every program and closes every peer this check started. */
+  async cleanup(): Promise<void> {
+    for (const peer of this.#peers) await Promise.resolve(peer.close()).catch(() => {});
+    await Promise.all(this.#processes.map((p) => p.kill()));
+  }
+}
+
+function stderrTail(process: LabProcess): string {
+  const text = (process.stderr.text || process.stdout.text).trim();
+  return text ? `; it printed ${JSON.stringify(text.slice(-300))}` : "";
+}

@@ -1,0 +1,341 @@
+/**
+ * Grades one submission for one lab: builds it and the reference peers,
+ * runs every check in its own sandbox (several at once), and scores.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildProgram } from "./build.ts";
+import type { BuildResult, Language, Program } from "./build.ts";
+import type { Grader } from "./check.ts";
+import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { buildNativeHelpers } from "./native.ts";
+import type { CheckReport, GradeReport } from "./report.ts";
+import type { CheckOutcome, RunnerSpec } from "./runner.ts";
+import { probeIsolation, runSandboxed } from "./sandbox.ts";
+import type { Isolation } from "./sandbox.ts";
+import { loadTaskConfig } from "./task_config.ts";
+import type { CheckConfig, TaskConfig } from "./task_config.ts";
+
+/** A problem with what the user asked for (exit status 2), not a grade. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}
+
+/** Options of {@link grade}. */
+export interface GradeOptions {
+  lab: string;
+  /** The submission directory; `tasks/<lab>/` by default. */
+  submission?: string;
+  /** Run only these checks (and report only them). */
+  only?: string[];
+  /** Checks run at once; the number of cores by default. */
+  jobs?: number;
+  /** Called as each check finishes (for live progress). */
+  onCheck?: (check: CheckReport) => void;
+}
+
+/** The check every task may list that the harness itself performs. */
+export const BUILD_CHECK = "build";
+
+/** Extra time the sandbox gets past the check's budget for cleanup. */
+const SANDBOX_GRACE_MS = 5000;
+
+/**
+ * Grades a submission.
+ *
+ * @example
+ * ```ts ignore
+ * import { grade } from "./grade.ts";
+ * const report = await grade({ lab: "client-server", submission: "reference/client-server/c" });
+ * console.log(report.score, "/", report.max_score);
+ * ```
+ */
+export async function grade(options: GradeOptions): Promise<GradeReport> {
+  const started = performance.now();
+  const labs = knownLabs();
+  if (!labs.includes(options.lab)) {
+    throw new SetupError(`unknown lab '${options.lab}'; the labs are: ${labs.join(", ")}`);
+  }
+  const paths = labPaths(options.lab);
+  const task = await loadTaskConfig(paths.taskYaml);
+  const grader = (await import(pathToFileURL(paths.graderModule).href)).default as Grader;
+  const unimplemented = task.checks.map((c) => c.id).filter((id) => id !== BUILD_CHECK && !grader.checks[id]);
+  if (unimplemented.length > 0) {
+    throw new SetupError(
+      `${paths.taskYaml} lists checks that ${paths.graderModule} does not define: ${
+        unimplemented.join(", ")
+      }`,
+    );
+  }
+  const selected = selectChecks(task, options.only);
+  const submission = resolve(options.submission ?? paths.taskDir);
+  await requireDirectory(submission);
+
+  const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
+  try {
+    const nativeDir = join(workDir, "native");
+    await buildNativeHelpers(nativeDir);
+    const isolation = await probeIsolation(nativeDir);
+    const [built, references] = await Promise.all([
+      buildProgram(submission, workDir, {
+        timeoutMs: task.limits.build_timeout_ms,
+        origin: "submission",
+        name: "submission",
+        isolation,
+      }),
+      buildReferences(paths.referenceDir, workDir, task, isolation),
+    ]);
+    const warnings: string[] = [];
+    if (isolation.mode === "host") {
+      warnings.push(
+        `checks run on the host's loopback, one at a time, because ${isolation.reason}; a program already using port ${task.port} will disturb them`,
+      );
+    }
+    const context: RunContext = { task, grader, paths, built, references, workDir, nativeDir, isolation };
+    const jobs = isolation.mode === "host"
+      ? 1
+      : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
+    const checks = await runChecks(context, selected, jobs, options.onCheck);
+    const score = checks.reduce((sum, c) => sum + c.points, 0);
+    return {
+      lab: options.lab,
+      submission: options.submission ?? paths.taskDir.replace(`${REPO_ROOT}/`, ""),
+      language: built.language ?? null,
+      score,
+      max_score: checks.reduce((sum, c) => sum + c.max_points, 0),
+      checks,
+      build_output: built.output,
+      isolation: isolation.mode,
+      warnings,
+      duration_ms: Math.round(performance.now() - started),
+    };
+  } finally {
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  }
+}
+
+interface RunContext {
+  task: TaskConfig;
+  grader: Grader;
+  paths: ReturnType<typeof labPaths>;
+  built: BuildResult;
+  references: Partial<Record<Language, Program>>;
+  workDir: string;
+  nativeDir: string;
+  isolation: Isolation;
+}
+
+function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
+  if (!only || only.length === 0) return task.checks;
+  const unknown = only.filter((id) => !task.checks.some((c) => c.id === id));
+  if (unknown.length > 0) {
+    throw new SetupError(
+      `unknown check${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; the checks of ${task.lab} are: ${
+        task.checks.map((c) => c.id).join(", ")
+      }`,
+    );
+  }
+  return task.checks.filter((c) => only.includes(c.id));
+}
+
+async function requireDirectory(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new SetupError(`the submission directory ${dir} does not exist`);
+  }
+  if (!info.isDirectory) throw new SetupError(`the submission ${dir} is not a directory`);
+}
+
+async function buildReferences(
+  referenceDir: string,
+  workDir: string,
+  task: TaskConfig,
+  isolation: Isolation,
+): Promise<Partial<Record<Language, Program>>> {
+  const references: Partial<Record<Language, Program>> = {};
+  await Promise.all((["c", "python"] as const).map(async (language) => {
+    const dir = join(referenceDir, language);
+    try {
+      await Deno.stat(dir);
+    } catch {
+      return;
+    }
+    const result = await buildProgram(dir, workDir, {
+      timeoutMs: task.limits.build_timeout_ms,
+      origin: "reference",
+      name: `reference-${language}`,
+      isolation,
+    });
+    if (!result.program) {
+      throw new Error(
+        `the ${language} reference of ${task.lab} does not build: ${result.failure}\n${result.output}`,
+      );
+    }
+    references[language] = result.program;
+  }));
+  return references;
+}
+
+async function runChecks(
+  context: RunContext,
+  selected: CheckConfig[],
+  jobs: number,
+  onCheck?: (check: CheckReport) => void,
+): Promise<CheckReport[]> {
+  const reports = new Map<string, Promise<CheckReport>>();
+  const slots = new Semaphore(jobs);
+  for (const check of selected) {
+    reports.set(
+      check.id,
+      (async () => {
+        const needed = await Promise.all(
+          check.needs.filter((id) => reports.has(id)).map((id) => reports.get(id)!),
+        );
+        const blocker = needed.find((r) => r.status !== "pass");
+        let report: CheckReport;
+        if (blocker) {
+          report = skipped(check, `skipped: it needs '${blocker.id}', which did not pass`);
+        } else if (check.id === BUILD_CHECK) {
+          report = buildReport(check, context.built);
+        } else if (!context.built.program) {
+          report = skipped(check, "skipped: the submission did not build");
+        } else {
+          report = await slots.run(() => runOneCheck(context, check));
+        }
+        onCheck?.(report);
+        return report;
+      })(),
+    );
+  }
+  return await Promise.all(selected.map((c) => reports.get(c.id)!));
+}
+
+function skipped(check: CheckConfig, rationale: string): CheckReport {
+  return {
+    id: check.id,
+    title: check.title,
+    status: "skip",
+    points: 0,
+    max_points: check.points,
+    rationale,
+    hint: "",
+    transcript: "",
+    duration_ms: 0,
+    notes: [],
+  };
+}
+
+function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
+  const ok = built.program !== undefined;
+  return {
+    id: check.id,
+    title: check.title,
+    status: ok ? "pass" : "fail",
+    points: ok ? check.points : 0,
+    max_points: check.points,
+    rationale: ok ? "" : built.failure ?? "the build failed",
+    hint: ok ? "" : check.hint ?? "",
+    transcript: "",
+    duration_ms: built.durationMs,
+    notes: [],
+  };
+}
+
+async function runOneCheck(context: RunContext, check: CheckConfig): Promise<CheckReport> {
+  const started = performance.now();
+  const { task } = context;
+  const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
+  const checkTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
+  const spec: RunnerSpec = {
+    graderModule: context.paths.graderModule,
+    checkId: check.id,
+    checkTimeoutMs,
+    resultFile: join(checkDir, "result.json"),
+    env: {
+      lab: task.lab,
+      checkId: check.id,
+      port: task.port,
+      stepTimeoutMs: task.limits.step_timeout_ms,
+      outputCapChars: task.limits.output_chars,
+      settings: task.settings,
+      submission: context.built.program!,
+      references: context.references,
+      scratchDir: checkDir,
+      nativeDir: context.nativeDir,
+    },
+  };
+  const specFile = join(checkDir, "spec.json");
+  await Deno.writeTextFile(specFile, JSON.stringify(spec));
+  const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    "--no-prompt",
+    `--config=${join(REPO_ROOT, "deno.json")}`,
+    // Deno puts /proc, which the checks read for CPU time, descriptors and
+    // sockets, behind --allow-all. The runner lives in the check's sandbox.
+    "--allow-all",
+    runner,
+    specFile,
+  ];
+  const run = await runSandboxed(command, context.isolation, {
+    timeoutMs: checkTimeoutMs + SANDBOX_GRACE_MS,
+  });
+  let outcome: CheckOutcome;
+  try {
+    outcome = JSON.parse(await Deno.readTextFile(spec.resultFile));
+  } catch {
+    outcome = {
+      status: "error",
+      rationale: run.timedOut
+        ? `the check did not finish within ${Math.round(checkTimeoutMs / 1000)} s and was stopped`
+        : `the check's runner ended without a result (status ${run.code}): ${run.stderr.trim().slice(-2000)}`,
+      transcript: "",
+      notes: [],
+    };
+  }
+  const passed = outcome.status === "pass";
+  return {
+    id: check.id,
+    title: check.title,
+    status: outcome.status,
+    points: passed ? check.points : 0,
+    max_points: check.points,
+    rationale: outcome.rationale ?? "",
+    hint: passed ? "" : outcome.hint ?? check.hint ?? "",
+    transcript: outcome.transcript,
+    duration_ms: Math.round(performance.now() - started),
+    notes: outcome.notes,
+  };
+}
+
+/** Runs at most `size` tasks at once. */
+class Semaphore {
+  #free: number;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#queue.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The harness's own TCP peers, driven step by step by a check: a client that
+ * connects to the student's server, and a server the student's client
+ * connects to. Every byte is recorded in the check's transcript.
+ *
+ * @module
+ */
+
+import { CheckFailure } from "./failure.ts";
+import { quoteExcerpt } from "./process.ts";
+import { ExpectError, TextStream } from "./stream.ts";
+import type { Transcript } from "./transcript.ts";
+import { DeadlineError, formatMs, withDeadline } from "./wait.ts";
+
+/** The loopback address every lab uses. */
+export const LOOPBACK = "127.0.0.1";
+
+/**
+ * One TCP connection of the harness.
+ *
+ * @example
+ * ```ts ignore
+ * import { TcpPeer } from "./peer.ts";
+ * const conn = await TcpPeer.connect(5000, { label: "harness client", transcript, timeoutMs: 2000 });
+ * await conn.send("hello");
+ * await conn.expectReceived("hi", { timeoutMs: 2000, because: "the server's reply" });
+ * conn.close();
+ * ```
+ */
+export class TcpPeer {
+  /** Everything received, in order. */
+  readonly received: TextStream;
+  #closed = false;
+  readonly #pumping: Promise<void>;
+
+  private constructor(
+    readonly conn: Deno.TcpConn,
+    readonly label: string,
+    readonly transcript: Transcript,
+    /** Who is at the other end, for messages: `server`, `client`. */
+    readonly remote: string,
+  ) {
+    this.received = new TextStream(`what the ${label} received`, {
+      onChunk: (text) => transcript.record(`${remote} → ${label}`, text),
+    });
+    this.#pumping = this.#pump();
+  }
+
+  /**
+   * Connects to `127.0.0.1:port`. A refused or hanging connection fails the
+   * check with a message about the server.
+   */
+  static async connect(
+    port: number,
+    options: { label: string; transcript: Transcript; timeoutMs: number; remote?: string },
+  ): Promise<TcpPeer> {
+    const remote = options.remote ?? "server";
+    try {
+      const conn = await withDeadline(
+        Deno.connect({ hostname: LOOPBACK, port }),
+        options.timeoutMs,
+        `a connection to ${LOOPBACK}:${port}`,
+      );
+      options.transcript.note(`${options.label} connected to ${LOOPBACK}:${port}`);
+      return new TcpPeer(conn, options.label, options.transcript, remote);
+    } catch (error) {
+      const reason = error instanceof DeadlineError
+        ? `no answer within ${formatMs(options.timeoutMs)}`
+        : (error as Error).message;
+      throw new CheckFailure(
+        `the ${options.label} could not connect to the ${remote} at ${LOOPBACK}:${port}: ${reason}`,
+        `the ${remote} must listen on ${LOOPBACK}:${port} and keep accepting`,
+      );
+    }
+  }
+
+  /** Wraps a connection accepted by {@link TcpListenerPeer}. */
+  static accepted(conn: Deno.TcpConn, label: string, transcript: Transcript): TcpPeer {
+    return new TcpPeer(conn, label, transcript, "client");
+  }
+
+  /** Sends `text` in one write. A connection the peer reset fails the check. */
+  async send(text: string | Uint8Array): Promise<void> {
+    const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+    this.transcript.record(
+      `${this.label} → ${this.remote}`,
+      typeof text === "string" ? text : `<${bytes.length} bytes>`,
+    );
+    try {
+      let sent = 0;
+      while (sent < bytes.length) sent += await this.conn.write(bytes.subarray(sent));
+    } catch (error) {
+      throw new CheckFailure(
+        `the ${remote(this)} closed or reset the connection while the ${this.label} was sending: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** Waits until `text` has arrived (after the previous match). */
+  async expectReceived(
+    text: string,
+    options: { timeoutMs: number; because?: string; hint?: string },
+  ): Promise<void> {
+    try {
+      await this.received.expect(text, options.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof ExpectError)) throw error;
+      const why = options.because ? ` (${options.because})` : "";
+      const what = error.reason === "ended"
+        ? `the ${this.remote} closed the connection first`
+        : `it did not arrive within ${formatMs(options.timeoutMs)}`;
+      const seen = error.seen ? `; received instead: ${quoteExcerpt(error.seen)}` : "";
+      throw new CheckFailure(
+        `expected the ${this.remote} to send ${
+          JSON.stringify(text)
+        } to the ${this.label}${why}, but ${what}${seen}`,
+        options.hint,
+      );
+    }
+  }
+
+  /** Waits until the peer closes its side (end of stream); false on deadline. */
+  waitClosedByPeer(timeoutMs: number): Promise<boolean> {
+    return this.received.waitEnd(timeoutMs);
+  }
+
+  /** Shuts down the sending side (FIN), keeps receiving. */
+  async closeWrite(): Promise<void> {
+    this.transcript.note(`${this.label} shut down its sending side`);
+    await this.conn.closeWrite().catch(() => {});
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.transcript.note(`${this.label} closed the connection`);
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#pumping;
+  }
+
+  async #pump(): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await this.conn.read(buffer);
+        if (n === null) break;
+        this.received.push(buffer.slice(0, n));
+      }
+    } catch {
+      // Reset or closed by us.
+    } finally {
+      if (!this.#closed) this.transcript.note(`${this.remote} closed the connection to the ${this.label}`);
+      this.received.end();
+    }
+  }
+}
+
+function remote(peer: TcpPeer): string {
+  return peer.remote;
+}
+
+/**
+ * The harness as a server: listens on `127.0.0.1:port` and accepts the
+ * student's client.
+ *
+ * @example
+ * ```ts ignore
+ * import { TcpListenerPeer } from "./peer.ts";
+ * const listener = TcpListenerPeer.listen(5000, { transcript });
+ * const conn = await listener.accept({ timeoutMs: 2000 });
+ * ```
+ */
+export class TcpListenerPeer {
+  private constructor(readonly listener: Deno.TcpListener, readonly transcript: Transcript) {}
+
+  /** Starts listening. */
+  static listen(port: number, options: { transcript: Transcript }): TcpListenerPeer {
+    const listener = Deno.listen({ hostname: LOOPBACK, port });
+    options.transcript.note(`harness server listening on ${LOOPBACK}:${port}`);
+    return new TcpListenerPeer(listener, options.transcript);
+  }
+
+  /** Accepts one connection, failing the check if none comes in time. */
+  async accept(options: { timeoutMs: number; label?: string }): Promise<TcpPeer> {
+    try {
+      const conn = await withDeadline(this.listener.accept(), options.timeoutMs, "a client");
+      this.transcript.note("a client connected to the harness server");
+      return TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript);
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new CheckFailure(
+        `expected the client to connect to ${LOOPBACK}:${this.listener.addr.port}, but it did not within ${
+          formatMs(options.timeoutMs)
+        }`,
+        `connect to ${LOOPBACK} port ${this.listener.addr.port}`,
+      );
+    }
+  }
+
+  /** Stops listening. */
+  close(): void {
+    try {
+      this.listener.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * Student and reference programs, run as child processes a check can drive
+ * step by step: stdin written line by line, stdout and stderr read as they
+ * are printed, exit status or terminating signal, a deadline on every wait,
+ * and the whole process tree killed at the end.
+ *
+ * @module
+ */
+
+import { CheckFailure } from "./failure.ts";
+import { descendants, readStat, TICKS_PER_SECOND, treeCpuTicks, waitChannel } from "./procfs.ts";
+import { ExpectError, TextStream } from "./stream.ts";
+import type { Transcript } from "./transcript.ts";
+import { DeadlineError, formatMs, withDeadline } from "./wait.ts";
+
+/** How a process ended. */
+export interface ExitStatus {
+  /** Exit status, or `null` when a signal ended it. */
+  code: number | null;
+  /** Terminating signal name (`SIGSEGV`), or `null`. */
+  signal: string | null;
+}
+
+const SIGNAL_MEANINGS: Record<string, string> = {
+  SIGSEGV: "segmentation fault: an invalid memory access",
+  SIGPIPE: "wrote to a connection the peer had closed",
+  SIGABRT: "abort(), often a failed assert or a corrupted heap",
+  SIGBUS: "bus error: an invalid memory access",
+  SIGFPE: "arithmetic error, such as a division by zero",
+  SIGKILL: "killed",
+  SIGXCPU: "CPU time limit exceeded",
+  SIGXFSZ: "file size limit exceeded",
+};
+
+/**
+ * Describes an exit for people: `exited with status 1`,
+ * `was killed by SIGSEGV (segmentation fault: …)`.
+ *
+ * @example
+ * ```ts
+ * import { describeExit } from "./process.ts";
+ * describeExit({ code: 0, signal: null }); // "exited with status 0"
+ * ```
+ */
+export function describeExit(status: ExitStatus): string {
+  if (status.signal) {
+    const meaning = SIGNAL_MEANINGS[status.signal];
+    return `was killed by ${status.signal}${meaning ? ` (${meaning})` : ""}`;
+  }
+  return `exited with status ${status.code}`;
+}
+
+/** Options of {@link LabProcess.start}. */
+export interface StartOptions {
+  /** argv, program first. */
+  command: string[];
+  /** Working directory. */
+  cwd: string;
+  /** Who this is in reports: `server`, `client`, `reference server`. */
+  label: string;
+  /** Where stdin, stdout and stderr are recorded. */
+  transcript: Transcript;
+  /** Keep at most this many characters of stdout and of stderr each. */
+  outputCapChars?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /**
+   * How many wrapper processes stand between the spawned process and the
+   * program itself (1 under `strace`), for `/proc` measurements.
+   */
+  wrapperDepth?: number;
+}
+
+/**
+ * A running program.
+ *
+ * @example
+ * ```ts
+ * import { LabProcess } from "./process.ts";
+ * import { Transcript } from "./transcript.ts";
+ * const cat = LabProcess.start({
+ *   command: ["cat"],
+ *   cwd: "/tmp",
+ *   label: "cat",
+ *   transcript: new Transcript(),
+ * });
+ * await cat.writeLine("hello");
+ * await cat.expectOutput("hello", { timeoutMs: 2000 });
+ * await cat.closeStdin();
+ * await cat.expectExit({ code: 0, timeoutMs: 2000 });
+ * ```
+ */
+export class LabProcess {
+  readonly stdout: TextStream;
+  readonly stderr: TextStream;
+  readonly pid: number;
+  readonly exited: Promise<ExitStatus>;
+  #status?: ExitStatus;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #stdinClosed = false;
+  readonly #transcript: Transcript;
+  readonly #wrapperDepth: number;
+  readonly #pumps: Promise<void>[];
+
+  private constructor(readonly label: string, options: StartOptions) {
+    this.#transcript = options.transcript;
+    this.#wrapperDepth = options.wrapperDepth ?? 0;
+    const cap = options.outputCapChars ?? 1 << 20;
+    this.stdout = new TextStream(`the ${label}'s output`, {
+      capChars: cap,
+      onChunk: (text) => this.#transcript.record(`${label} stdout`, text),
+    });
+    this.stderr = new TextStream(`the ${label}'s error output`, {
+      capChars: cap,
+      onChunk: (text) => this.#transcript.record(`${label} stderr`, text),
+    });
+    this.#child = new Deno.Command(options.command[0], {
+      args: options.command.slice(1),
+      cwd: options.cwd,
+      env: options.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.pid = this.#child.pid;
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#pumps = [
+      pump(this.#child.stdout, this.stdout),
+      pump(this.#child.stderr, this.stderr),
+    ];
+    this.exited = this.#child.status.then((s) => {
+      this.#status = { code: s.signal ? null : s.code, signal: s.signal };
+      this.#transcript.note(`${label} ${describeExit(this.#status)}`);
+      return this.#status;
+    });
+  }
+
+  /** Starts a program; throws a setup error if it cannot be spawned. */
+  static start(options: StartOptions): LabProcess {
+    return new LabProcess(options.label, options);
+  }
+
+  /** The exit status, once the process has ended. */
+  get status(): ExitStatus | undefined {
+    return this.#status;
+  }
+
+  /** Whether the process is still running. */
+  get running(): boolean {
+    return this.#status === undefined;
+  }
+
+  /**
+   * The pid of the program itself, past wrappers such as `strace`, or
+   * `undefined` if it is not (or no longer) there.
+   */
+  programPid(): number | undefined {
+    let pid = this.pid;
+    for (let depth = 0; depth < this.#wrapperDepth; depth++) {
+      const child = descendants(pid).find((p) => p.ppid === pid);
+      if (!child) return undefined;
+      pid = child.pid;
+    }
+    return readStat(pid) ? pid : undefined;
+  }
+
+  /** Writes `text` to stdin; a program that closed its stdin is not an error here. */
+  async write(text: string): Promise<void> {
+    this.#transcript.record(`${this.label} stdin`, text);
+    try {
+      await this.#stdin.write(new TextEncoder().encode(text));
+    } catch {
+      this.#transcript.note(`${this.label} no longer reads its stdin`);
+    }
+  }
+
+  /** Writes `line` and a newline to stdin. */
+  writeLine(line: string): Promise<void> {
+    return this.write(`${line}\n`);
+  }
+
+  /** Closes stdin: the program sees end of file. */
+  async closeStdin(): Promise<void> {
+    if (this.#stdinClosed) return;
+    this.#stdinClosed = true;
+    this.#transcript.record(`${this.label} stdin`, "<end of file>");
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /**
+   * Waits until the program prints `text` (after its previous match). Fails
+   * the check, saying what was printed instead, when it does not.
+   *
+   * @param options.because why the text is expected, e.g. `the message the client sent`
+   */
+  async expectOutput(
+    text: string,
+    options: { timeoutMs: number; because?: string; hint?: string },
+  ): Promise<void> {
+    try {
+      await this.stdout.expect(text, options.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof ExpectError)) throw error;
+      const why = options.because ? ` (${options.because})` : "";
+      const seen = error.seen.trim()
+        ? `; after its last expected output it printed ${quoteExcerpt(error.seen)}`
+        : "; it printed nothing more";
+      const ending = this.running
+        ? error.reason === "deadline" ? `, not within ${formatMs(options.timeoutMs)}` : ""
+        : `: it ${describeExit(this.#status!)} first`;
+      throw new CheckFailure(
+        `expected the ${this.label} to print ${JSON.stringify(text)}${why}${ending}${seen}`,
+        options.hint,
+      );
+    }
+  }
+
+  /**
+   * Waits for the program to exit, up to `timeoutMs`; `undefined` if it is
+   * still running then.
+   */
+  async waitExit(timeoutMs: number): Promise<ExitStatus | undefined> {
+    try {
+      return await withDeadline(this.exited, timeoutMs, `${this.label} to exit`);
+    } catch (error) {
+      if (error instanceof DeadlineError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Requires the program to exit with status `code` within `timeoutMs`. If it
+   * is still running, the failure says whether it spins (CPU used while
+   * waiting) or sleeps, and where.
+   */
+  async expectExit(
+    options: { code?: number; timeoutMs: number; because?: string; hint?: string },
+  ): Promise<ExitStatus> {
+    const code = options.code ?? 0;
+    const why = options.because ? ` ${options.because}` : "";
+    const pid = this.programPid() ?? this.pid;
+    const cpuBefore = treeCpuTicks(pid);
+    const started = performance.now();
+    const status = await this.waitExit(options.timeoutMs);
+    if (status === undefined) {
+      const wallS = (performance.now() - started) / 1000;
+      const cpuS = (treeCpuTicks(pid) - cpuBefore) / TICKS_PER_SECOND;
+      const share = Math.round((100 * cpuS) / wallS);
+      const where = waitChannel(pid);
+      const activity = share >= 20
+        ? `it kept running, using ${share}% of a CPU: it seems to spin in a loop`
+        : `it kept running, asleep${
+          where ? ` in ${where}` : ""
+        } (${share}% CPU): it waits for something that will not come`;
+      throw new CheckFailure(
+        `expected the ${this.label} to exit with status ${code}${why}, but after ${
+          formatMs(options.timeoutMs)
+        } ${activity}`,
+        options.hint,
+      );
+    }
+    if (status.code !== code) {
+      throw new CheckFailure(
+        `expected the ${this.label} to exit with status ${code}${why}, but it ${describeExit(status)}`,
+        options.hint ?? exitHint(status),
+      );
+    }
+    return status;
+  }
+
+  /** Kills the program and all its descendants, then waits for it to be reaped. */
+  async kill(): Promise<void> {
+    if (this.running) {
+      for (const p of [...descendants(this.pid), { pid: this.pid }]) {
+        try {
+          Deno.kill(p.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    await this.exited;
+    await this.closeStdin();
+    // Daemonised grandchildren may hold stdout open; the sandbox kills them.
+    await withDeadline(Promise.all(this.#pumps), 200, "output to drain").catch(() => {});
+  }
+}
+
+function exitHint(status: ExitStatus): string | undefined {
+  if (status.signal === "SIGPIPE") {
+    return "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, and handle the EPIPE error instead";
+  }
+  if (status.signal === "SIGSEGV") {
+    return "run it under valgrind or build with -fsanitize=address -g to find the invalid access";
+  }
+  if (status.code !== null && status.code !== 0) {
+    return "return 0 from main (or exit(0)) when the conversation ends normally";
+  }
+  return undefined;
+}
+
+/** Shows the start of `text`, quoted, at most 200 characters. */
+export function quoteExcerpt(text: string, max = 200): string {
+  return text.length > max ? `${JSON.stringify(text.slice(0, max))}…` : JSON.stringify(text);
+}
+
+async function pump(source: ReadableStream<Uint8Array>, sink: TextStream): Promise<void> {
+  try {
+    for await (const chunk of source) sink.push(chunk);
+  } catch {
+    // The process is gone; what was read is kept.
+  } finally {
+    sink.end();
+  }
+}

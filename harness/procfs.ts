@@ -1,0 +1,183 @@
+/**
+ * What the kernel tells about processes and sockets through `/proc`: CPU
+ * time, open descriptors, children, zombies, listening ports.
+ *
+ * Inside a check's sandbox `/proc` is the sandbox's own (PID namespace,
+ * remounted), so every process seen here was started by the check.
+ *
+ * @module
+ */
+
+/** The fields of `/proc/PID/stat` the graders use. */
+export interface ProcStat {
+  pid: number;
+  /** Executable name, as the kernel truncates it (15 characters). */
+  comm: string;
+  /** R running, S sleeping, D disk sleep, Z zombie, T stopped, … */
+  state: string;
+  ppid: number;
+  /** User plus system CPU time, in clock ticks (1/100 s on Linux). */
+  cpuTicks: number;
+}
+
+/** Clock ticks per second of `/proc/PID/stat` times (USER_HZ, 100 on Linux). */
+export const TICKS_PER_SECOND = 100;
+
+/**
+ * Reads `/proc/PID/stat`, or `undefined` if the process is gone.
+ *
+ * @example
+ * ```ts
+ * import { readStat } from "./procfs.ts";
+ * const me = readStat(Deno.pid);
+ * ```
+ */
+export function readStat(pid: number): ProcStat | undefined {
+  let raw: string;
+  try {
+    raw = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // comm is in parentheses and may itself contain spaces and parentheses.
+  const open = raw.indexOf("(");
+  const close = raw.lastIndexOf(")");
+  const rest = raw.slice(close + 2).split(" ");
+  return {
+    pid,
+    comm: raw.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]),
+  };
+}
+
+/**
+ * Every process visible in `/proc`.
+ *
+ * @example
+ * ```ts
+ * import { allProcesses } from "./procfs.ts";
+ * const count = allProcesses().length;
+ * ```
+ */
+export function allProcesses(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const stat = readStat(Number(entry.name));
+    if (stat) stats.push(stat);
+  }
+  return stats;
+}
+
+/**
+ * The descendants of `pid` (children, grandchildren, …), not `pid` itself.
+ * Processes that were re-parented away (daemons) are not descendants.
+ *
+ * @example
+ * ```ts
+ * import { descendants } from "./procfs.ts";
+ * const tree = descendants(Deno.pid);
+ * ```
+ */
+export function descendants(pid: number, all = allProcesses()): ProcStat[] {
+  const byParent = new Map<number, ProcStat[]>();
+  for (const stat of all) {
+    const siblings = byParent.get(stat.ppid) ?? [];
+    siblings.push(stat);
+    byParent.set(stat.ppid, siblings);
+  }
+  const found: ProcStat[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+/**
+ * CPU ticks used by `pid` and its live descendants.
+ *
+ * @example
+ * ```ts
+ * import { treeCpuTicks } from "./procfs.ts";
+ * const ticks = treeCpuTicks(Deno.pid);
+ * ```
+ */
+export function treeCpuTicks(pid: number): number {
+  const all = allProcesses();
+  const root = all.find((s) => s.pid === pid);
+  return [root, ...descendants(pid, all)]
+    .reduce((sum, s) => sum + (s?.cpuTicks ?? 0), 0);
+}
+
+/**
+ * Number of open file descriptors of `pid`, or `undefined` if it is gone.
+ *
+ * @example
+ * ```ts
+ * import { openFdCount } from "./procfs.ts";
+ * const n = openFdCount(Deno.pid);
+ * ```
+ */
+export function openFdCount(pid: number): number | undefined {
+  try {
+    return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where `pid` sleeps in the kernel (`ep_poll`, `do_select`, …), if known.
+ *
+ * @example
+ * ```ts
+ * import { waitChannel } from "./procfs.ts";
+ * const where = waitChannel(Deno.pid);
+ * ```
+ */
+export function waitChannel(pid: number): string | undefined {
+  try {
+    const wchan = Deno.readTextFileSync(`/proc/${pid}/wchan`).trim();
+    return wchan && wchan !== "0" ? wchan : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** TCP states as `/proc/net/tcp` numbers them. */
+const TCP_LISTEN = "0A";
+
+/**
+ * Whether some socket in this network namespace listens on TCP `port`.
+ *
+ * @example
+ * ```ts
+ * import { isListening } from "./procfs.ts";
+ * if (isListening(5000)) console.log("a server is up");
+ * ```
+ */
+export function isListening(port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(table);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 4) continue;
+      if (fields[1].endsWith(`:${hexPort}`) && fields[3] === TCP_LISTEN) {
+        return true;
+      }
+    }
+  }
+  return false;
+}

@@ -1,0 +1,151 @@
+/**
+ * A grading's result and its renderings. The JSON shape is part of the
+ * tool's interface (documented in the README).
+ *
+ * @module
+ */
+
+/** The outcome of one check. */
+export type CheckStatus = "pass" | "fail" | "skip" | "error";
+
+/** One check in a report. */
+export interface CheckReport {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  points: number;
+  max_points: number;
+  /** What was expected and what happened (empty on a pass). */
+  rationale: string;
+  /** What to look at in the code (empty when there is nothing to say). */
+  hint: string;
+  /** The wire transcript (on a failure; on every check with --verbose). */
+  transcript: string;
+  duration_ms: number;
+  /** Measurements worth showing either way (throughput, CPU share). */
+  notes: string[];
+}
+
+/** The report of one lab's grading. */
+export interface GradeReport {
+  lab: string;
+  submission: string;
+  language: "c" | "python" | null;
+  score: number;
+  max_score: number;
+  checks: CheckReport[];
+  /** Compiler output of the submission's build. */
+  build_output: string;
+  /** `namespaces`, or `host` when checks could not be isolated. */
+  isolation: string;
+  /** Things the user should know that are not check results. */
+  warnings: string[];
+  duration_ms: number;
+}
+
+/** Output options shared by the renderers. */
+export interface RenderOptions {
+  verbose?: boolean;
+  color?: boolean;
+}
+
+const SYMBOL: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–", error: "!" };
+const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90", error: "35" };
+
+/**
+ * Renders a report for people: a line per check, and under each failed
+ * check its rationale, hint and the end of its transcript.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderText } from "./report.ts";
+ * console.log(renderText(report, { verbose: false, color: false }));
+ * ```
+ */
+export function renderText(report: GradeReport, options: RenderOptions = {}): string {
+  const paint = (code: string, text: string) => options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const lines: string[] = [];
+  lines.push(
+    `${report.lab}: ${report.submission}${
+      report.language ? ` (${report.language === "c" ? "C" : "Python"})` : ""
+    }`,
+  );
+  for (const warning of report.warnings) lines.push(paint("33", `warning: ${warning}`));
+  lines.push("");
+  const idWidth = Math.max(...report.checks.map((c) => c.id.length));
+  for (const check of report.checks) {
+    const points = `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
+    lines.push(
+      `${paint(COLOR[check.status], SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${
+        points.padStart(7)
+      }  ${check.title}`,
+    );
+    const indent = "      ";
+    for (const note of check.notes) lines.push(`${indent}${note}`);
+    if (check.status === "pass" && !options.verbose) continue;
+    if (check.rationale) lines.push(...wrap(check.rationale, `${indent}`));
+    if (check.hint) lines.push(...wrap(`hint: ${check.hint}`, indent));
+    if (check.id === "build" && report.build_output.trim() && (check.status !== "pass" || options.verbose)) {
+      lines.push(`${indent}compiler output:`);
+      lines.push(...report.build_output.trimEnd().split("\n").slice(0, 30).map((l) => `${indent}  ${l}`));
+    }
+    if (check.transcript && (check.status === "fail" || check.status === "error" || options.verbose)) {
+      lines.push(`${indent}transcript:`);
+      lines.push(...check.transcript.split("\n").map((l) => `${indent}  ${l}`));
+    }
+  }
+  if (report.checks.find((c) => c.id === "build")?.status === "pass" && report.build_output.trim()) {
+    const warnings = report.build_output.split("\n").filter((l) => /warning:/.test(l)).length;
+    if (warnings > 0 && !options.verbose) {
+      lines.push(
+        "",
+        `The build printed ${warnings} warning${warnings === 1 ? "" : "s"} (--verbose shows them).`,
+      );
+    }
+  }
+  lines.push("");
+  const passed = report.checks.filter((c) => c.status === "pass").length;
+  lines.push(
+    paint(
+      report.score === report.max_score ? "32" : "1",
+      `Score: ${fmtPoints(report.score)}/${
+        fmtPoints(report.max_score)
+      } (${passed}/${report.checks.length} checks passed) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+    ),
+  );
+  return lines.join("\n");
+}
+
+/**
+ * Renders the JSON report.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderJson } from "./report.ts";
+ * const parsed = JSON.parse(renderJson(report));
+ * ```
+ */
+export function renderJson(report: GradeReport): string {
+  return JSON.stringify(report, null, 2);
+}
+
+function fmtPoints(points: number): string {
+  return Number.isInteger(points) ? String(points) : points.toFixed(1);
+}
+
+function wrap(text: string, indent: string, width = 100): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line = "";
+    for (const word of paragraph.split(" ")) {
+      if (line && line.length + word.length + 1 > width - indent.length) {
+        out.push(indent + line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    out.push(indent + line);
+  }
+  return out;
+}

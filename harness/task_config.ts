@@ -1,0 +1,147 @@
+/**
+ * `tasks/<lab>/task.yaml`: a lab's checks, points and limits, validated with
+ * errors that point at the file, line and column.
+ *
+ * @module
+ */
+
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Node as YamlNode } from "yaml";
+import { z } from "zod";
+
+const CHECK_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const checkSchema = z.object({
+  id: z.string().regex(CHECK_ID, "check ids are lowercase words joined by '-'"),
+  title: z.string().min(1),
+  points: z.number().nonnegative(),
+  needs: z.array(z.string()).default([]),
+  hint: z.string().optional(),
+  timeout_ms: z.number().int().positive().optional(),
+}).strict();
+
+const limitsSchema = z.object({
+  /** Deadline of one wait: a line printed, a byte received, an exit. */
+  step_timeout_ms: z.number().int().positive().default(3000),
+  /** Hard stop for one whole check. */
+  check_timeout_ms: z.number().int().positive().default(30000),
+  /** Hard stop for `make`. */
+  build_timeout_ms: z.number().int().positive().default(60000),
+  /** Characters of stdout (and of stderr) kept per process; the rest is counted. */
+  output_chars: z.number().int().positive().default(1 << 20),
+}).strict();
+
+const taskSchema = z.object({
+  lab: z.string().min(1),
+  title: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(5000),
+  limits: limitsSchema.default(limitsSchema.parse({})),
+  settings: z.record(z.string(), z.unknown()).default({}),
+  checks: z.array(checkSchema).min(1),
+}).strict().superRefine((task, ctx) => {
+  const ids = new Set<string>();
+  task.checks.forEach((check, index) => {
+    if (ids.has(check.id)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["checks", index, "id"],
+        message: `duplicate check id '${check.id}'`,
+      });
+    }
+    ids.add(check.id);
+  });
+  task.checks.forEach((check, index) => {
+    check.needs.forEach((need, at) => {
+      if (!ids.has(need)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["checks", index, "needs", at],
+          message: `'${need}' is not a check of this task`,
+        });
+      }
+    });
+  });
+});
+
+/** A validated `task.yaml`. */
+export type TaskConfig = z.infer<typeof taskSchema>;
+/** One check's entry in `task.yaml`. */
+export type CheckConfig = TaskConfig["checks"][number];
+/** The `limits` section, defaults filled in. */
+export type Limits = TaskConfig["limits"];
+
+/** A `task.yaml` that cannot be used, with where and why. */
+export class TaskConfigError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(problems.map((p) => `${file}:${p}`).join("\n"));
+    this.name = "TaskConfigError";
+  }
+}
+
+/**
+ * Parses and validates the text of a `task.yaml`.
+ *
+ * @example
+ * ```ts
+ * import { parseTaskConfig } from "./task_config.ts";
+ * const task = parseTaskConfig(
+ *   "lab: demo\ntitle: Demo\nchecks:\n  - {id: build, title: Builds, points: 1}\n",
+ *   "task.yaml",
+ * );
+ * task.checks[0].points; // 1
+ * ```
+ */
+export function parseTaskConfig(text: string, file: string): TaskConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const where = (offset: number | undefined) => {
+    if (offset === undefined) return "1:1";
+    const { line, col } = lineCounter.linePos(offset);
+    return `${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new TaskConfigError(
+      file,
+      doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split("\n")[0]}`),
+    );
+  }
+  const result = taskSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  throw new TaskConfigError(
+    file,
+    result.error.issues.map((issue) => {
+      const node = nodeAt(doc.contents, issue.path as (string | number)[]);
+      const path = issue.path.length > 0 ? ` ${issue.path.join(".")}:` : "";
+      return `${where(node?.range?.[0])}:${path} ${issue.message}`;
+    }),
+  );
+}
+
+/**
+ * Reads and validates a `task.yaml` file.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadTaskConfig } from "./task_config.ts";
+ * const task = await loadTaskConfig("tasks/client-server/task.yaml");
+ * ```
+ */
+export async function loadTaskConfig(file: string): Promise<TaskConfig> {
+  return parseTaskConfig(await Deno.readTextFile(file), file);
+}
+
+/** The deepest YAML node on `path` (for a missing key: its parent map). */
+function nodeAt(
+  root: unknown,
+  path: (string | number)[],
+): { range?: [number, number, number] | null } | undefined {
+  let node = root as YamlNode | null;
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) next = node.get(key, true);
+    else if (isSeq(node)) next = node.get(Number(key), true);
+    if (next === undefined || next === null) break;
+    node = next as YamlNode;
+  }
+  return node ?? undefined;
+}
