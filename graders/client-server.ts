@@ -26,28 +26,44 @@ const LONG_REPLY = longText("server", 255);
 const HINT_RECV_ZERO =
   "recv() returns 0 when the peer closed the connection: close the socket and return 0 then";
 
+/** What to look at when a step fails, by whose code is under test. */
+const CONVERSATION_HINTS = {
+  server: {
+    message: "print each message as soon as recv() returns it, then read the reply from stdin",
+    reply: "send the line read from stdin to the client (without waiting for anything else)",
+  },
+  client: {
+    message: "read a line from stdin, then send it to the server before waiting for anything",
+    reply: "after sending a line, wait for the server's reply with recv() and print it",
+  },
+};
+
 /**
  * Plays `rounds` through a server and a client, typing each line only
- * after the previous step was seen.
+ * after the previous step was seen. `student` says whose code is graded.
  */
 async function converse(
   t: CheckContext,
+  student: "server" | "client",
   server: LabProcess,
   client: LabProcess,
   rounds: [string, string][],
 ): Promise<void> {
+  const hints = CONVERSATION_HINTS[student];
   for (const [message, reply] of rounds) {
     await client.writeLine(message);
     await server.expectOutput(message, {
       timeoutMs: t.step,
       because: "the message the client read from its stdin and sent",
-      hint: "print each message as soon as recv() returns it, then read the reply from stdin",
+      via: [client],
+      hint: hints.message,
     });
     await server.writeLine(reply);
     await client.expectOutput(reply, {
       timeoutMs: t.step,
       because: "the reply the server read from its stdin and sent",
-      hint: "after sending a line, wait for the server's reply with recv() and print it",
+      via: [server],
+      hint: hints.reply,
     });
   }
 }
@@ -76,17 +92,32 @@ function requireNoLeftovers(printer: LabProcess, messages: string[]): void {
   }
 }
 
-async function studentServerWithReferenceClient(t: CheckContext, language: Language): Promise<void> {
+/**
+ * The student's server against a reference client. The conversation ends
+ * with `exit` typed on the client (it sends "exit", then closes) or with the
+ * client's stdin ending (it closes without a word).
+ */
+async function studentServerWithReferenceClient(
+  t: CheckContext,
+  language: Language,
+  ending: "exit" | "eof",
+): Promise<void> {
   const server = await t.startServer(t.submission);
   const client = t.start(t.reference(language), "client");
-  await converse(t, server, client, ROUNDS);
+  await converse(t, "server", server, client, ROUNDS);
   requireNoLeftovers(server, ROUNDS.map(([message]) => message));
-  await client.writeLine("exit");
-  await client.expectExit({ timeoutMs: t.step, because: "(reference client, after typing exit)" });
+  if (ending === "exit") await client.writeLine("exit");
+  else await client.closeStdin();
+  await client.expectExit({
+    timeoutMs: t.step,
+    because: "(the reference client, at the end of the conversation)",
+  });
   await server.expectExit({
     timeoutMs: t.step,
-    because: "once the client has said exit and closed the connection",
-    hint: `${HINT_RECV_ZERO}; a message "exit" ends the conversation too`,
+    because: ending === "exit"
+      ? 'once the client had sent "exit" and closed the connection'
+      : "once the client had closed the connection",
+    hint: ending === "exit" ? 'a message "exit" from the client ends the conversation' : HINT_RECV_ZERO,
   });
 }
 
@@ -97,7 +128,7 @@ async function studentClientWithReferenceServer(
 ): Promise<void> {
   const server = await t.startServer(t.reference(language));
   const client = t.start(t.submission, "client");
-  await converse(t, server, client, ROUNDS);
+  await converse(t, "client", server, client, ROUNDS);
   requireNoLeftovers(client, ROUNDS.map(([, reply]) => reply));
   if (ending === "exit") await client.writeLine("exit");
   else await client.closeStdin();
@@ -127,9 +158,10 @@ async function harnessClientRound(t: CheckContext) {
 async function harnessServerRound(t: CheckContext) {
   const listener = t.listen();
   const client = t.start(t.submission, "client");
-  const peer = await listener.accept({ timeoutMs: 2 * t.step });
   const [message, reply] = ROUNDS[0];
+  // Typed before the connection is accepted: a client may connect only once it has a line.
   await client.writeLine(message);
+  const peer = await listener.accept({ timeoutMs: 2 * t.step });
   await peer.expectReceived(message, { timeoutMs: t.step, because: "the line typed on the client's stdin" });
   await peer.send(reply);
   await client.expectOutput(reply, { timeoutMs: t.step, because: "the reply the harness sent" });
@@ -146,8 +178,8 @@ function longText(who: string, length: number): string {
 export default defineGrader({
   lab: "client-server",
   checks: {
-    "server-with-c-client": (t) => studentServerWithReferenceClient(t, "c"),
-    "server-with-python-client": (t) => studentServerWithReferenceClient(t, "python"),
+    "server-with-c-client": (t) => studentServerWithReferenceClient(t, "c", "exit"),
+    "server-with-python-client": (t) => studentServerWithReferenceClient(t, "python", "eof"),
     "client-with-c-server": (t) => studentClientWithReferenceServer(t, "c", "exit"),
     "client-with-python-server": (t) => studentClientWithReferenceServer(t, "python", "eof"),
 
@@ -217,13 +249,13 @@ export default defineGrader({
     "server-long-messages": async (t) => {
       const server = await t.startServer(t.submission);
       const client = t.start(t.reference("c"), "client");
-      await converse(t, server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+      await converse(t, "server", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
     },
 
     "client-long-messages": async (t) => {
       const server = await t.startServer(t.reference("c"));
       const client = t.start(t.submission, "client");
-      await converse(t, server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+      await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
     },
   },
 });

@@ -13,7 +13,7 @@ import type { Language, Program, Role } from "./build.ts";
 import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { isListening, treeCpuTicks } from "./procfs.ts";
-import { describeExit, LabProcess } from "./process.ts";
+import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
 
@@ -199,7 +199,7 @@ export class CheckContext {
           throw new CheckFailure(
             `the ${server.label} ${
               server.status ? describeExit(server.status) : "stopped"
-            } before listening on 127.0.0.1:${port}${stderrTail(server)}`,
+            } before listening on 127.0.0.1:${port}${stderrExcerpt(server)}`,
             `bind to 127.0.0.1:${port} and listen; check the return values of socket(), bind() and listen()`,
           );
         }
@@ -258,9 +258,4 @@ export class CheckContext {
     for (const peer of this.#peers) await Promise.resolve(peer.close()).catch(() => {});
     await Promise.all(this.#processes.map((p) => p.kill()));
   }
-}
-
-function stderrTail(process: LabProcess): string {
-  const text = (process.stderr.text || process.stdout.text).trim();
-  return text ? `; it printed ${JSON.stringify(text.slice(-300))}` : "";
 }

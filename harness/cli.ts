@@ -31,6 +31,7 @@ Options:
   --format FORMAT    text (default) or json
   --output FILE      write the report to FILE instead of standard output
   --jobs N           checks run at once (default: number of cores)
+  --set KEY=VALUE    override a setting of task.yaml (repeatable), e.g. --set upload_bytes=1048576
   --verbose          show transcripts and compiler output of passing checks too
   -h, --help         this help
 
@@ -63,6 +64,7 @@ export async function main(args: string[]): Promise<number> {
         format: { type: "string", default: "text" },
         output: { type: "string" },
         jobs: { type: "string" },
+        set: { type: "string", multiple: true, default: [] },
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -89,6 +91,13 @@ export async function main(args: string[]): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
     return usageError(`--jobs takes a positive whole number, not '${values.jobs}'`);
   }
+  const settings: Record<string, unknown> = {};
+  for (const assignment of values.set ?? []) {
+    const at = assignment.indexOf("=");
+    if (at <= 0) return usageError(`--set takes KEY=VALUE, not '${assignment}'`);
+    const raw = assignment.slice(at + 1);
+    settings[assignment.slice(0, at)] = raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  }
   if (values.output) {
     try {
       await Deno.writeTextFile(values.output, "");
@@ -103,6 +112,7 @@ export async function main(args: string[]): Promise<number> {
       submission: values.submission,
       only: values.only?.split(",").map((s) => s.trim()).filter(Boolean),
       jobs,
+      settings,
     });
   } catch (error) {
     if (error instanceof SetupError || error instanceof TaskConfigError) {

@@ -196,13 +196,28 @@ export class LabProcess {
    */
   async expectOutput(
     text: string,
-    options: { timeoutMs: number; because?: string; hint?: string },
+    options: {
+      timeoutMs: number;
+      because?: string;
+      hint?: string;
+      /** Programs the text comes through; if one has died, that is the reason given. */
+      via?: LabProcess[];
+    },
   ): Promise<void> {
     try {
       await this.stdout.expect(text, options.timeoutMs);
     } catch (error) {
       if (!(error instanceof ExpectError)) throw error;
       const why = options.because ? ` (${options.because})` : "";
+      const deadPeer = options.via?.find((p) => !p.running);
+      if (deadPeer && this.running) {
+        throw new CheckFailure(
+          `expected the ${this.label} to print ${quoteExcerpt(text, 80)}${why}, but the ${deadPeer.label} ${
+            describeExit(deadPeer.status!)
+          } before it got there${stderrExcerpt(deadPeer)}`,
+          options.hint,
+        );
+      }
       const seen = error.seen.trim()
         ? `; after its last expected output it printed ${quoteExcerpt(error.seen)}`
         : "; it printed nothing more";
@@ -210,7 +225,7 @@ export class LabProcess {
         ? error.reason === "deadline" ? `, not within ${formatMs(options.timeoutMs)}` : ""
         : `: it ${describeExit(this.#status!)} first`;
       throw new CheckFailure(
-        `expected the ${this.label} to print ${JSON.stringify(text)}${why}${ending}${seen}`,
+        `expected the ${this.label} to print ${quoteExcerpt(text, 80)}${why}${ending}${seen}`,
         options.hint,
       );
     }
@@ -298,6 +313,12 @@ function exitHint(status: ExitStatus): string | undefined {
     return "return 0 from main (or exit(0)) when the conversation ends normally";
   }
   return undefined;
+}
+
+/** `; it printed "…"` with the end of a program's error output (or output), if any. */
+export function stderrExcerpt(process: LabProcess): string {
+  const text = (process.stderr.text || process.stdout.text).trim();
+  return text ? `; it printed ${JSON.stringify(text.slice(-300))}` : "";
 }
 
 /** Shows the start of `text`, quoted, at most 200 characters. */

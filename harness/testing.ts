@@ -1,0 +1,157 @@
+/**
+ * The regression suite every lab gets: both reference pairs score full
+ * marks, every fixture fails exactly the checks it lists, every check has a
+ * fixture that fails it, and the starter code yields a report. A lab's test
+ * file is one call to {@link defineLabTests}.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { grade } from "./grade.ts";
+import type { GradeOptions } from "./grade.ts";
+import { labPaths, REPO_ROOT } from "./labs.ts";
+import type { GradeReport } from "./report.ts";
+import { loadTaskConfig } from "./task_config.ts";
+
+/** `fixtures/<lab>/<name>/expected.yaml`. */
+export interface FixtureExpectation {
+  /** The one bug, in a sentence (or why a correct-but-unusual fixture is here). */
+  bug: string;
+  /** The ids of the checks it must fail; every other check must pass. */
+  fails: string[];
+}
+
+/** A fixture with its expectation. */
+export interface Fixture extends FixtureExpectation {
+  name: string;
+  dir: string;
+}
+
+/**
+ * Lists the fixtures of `lab`.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadFixtures } from "./testing.ts";
+ * const fixtures = await loadFixtures("client-server");
+ * ```
+ */
+export async function loadFixtures(lab: string): Promise<Fixture[]> {
+  const root = join(REPO_ROOT, "fixtures", lab);
+  const fixtures: Fixture[] = [];
+  for await (const entry of Deno.readDir(root)) {
+    if (!entry.isDirectory) continue;
+    const dir = join(root, entry.name);
+    const expected = parse(await Deno.readTextFile(join(dir, "expected.yaml"))) as FixtureExpectation;
+    assert.ok(
+      typeof expected.bug === "string" && Array.isArray(expected.fails),
+      `${dir}/expected.yaml: needs bug and fails`,
+    );
+    fixtures.push({ name: entry.name, dir, ...expected });
+  }
+  return fixtures.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * How a report differs from a fixture's expectation, or `undefined`.
+ *
+ * @example
+ * ```ts ignore
+ * import { fixtureMismatch } from "./testing.ts";
+ * const problem = fixtureMismatch(report, ["server-with-c-client"]);
+ * ```
+ */
+export function fixtureMismatch(report: GradeReport, fails: string[]): string | undefined {
+  const problems: string[] = [];
+  for (const check of report.checks) {
+    const shouldFail = fails.includes(check.id);
+    if (check.status === "error") problems.push(`${check.id} errored: ${check.rationale}`);
+    else if (shouldFail && check.status === "pass") problems.push(`${check.id} passed but must fail`);
+    else if (
+      check.status === "skip" && fails.some((id) => check.rationale.includes(`'${id}'`) || id === "build")
+    ) {
+      continue; // skipped because a check it needs fails, as listed
+    } else if (!shouldFail && check.status !== "pass") {
+      problems.push(`${check.id} ${check.status}ed but must pass: ${check.rationale}`);
+    }
+  }
+  for (const id of fails) {
+    if (!report.checks.some((c) => c.id === id)) problems.push(`${id} is not a check of ${report.lab}`);
+  }
+  return problems.length > 0 ? problems.join("\n  ") : undefined;
+}
+
+/** Runs `work` over `items`, `limit` at a time, keeping order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Options of {@link defineLabTests}. */
+export interface LabTestOptions {
+  /** Settings for every grading in the tests (e.g. a smaller upload). */
+  settings?: GradeOptions["settings"];
+  /** Gradings run at once. */
+  parallel?: number;
+}
+
+/**
+ * Registers the lab's regression tests with `Deno.test`.
+ *
+ * @example
+ * ```ts ignore
+ * // graders/client-server_test.ts
+ * import { defineLabTests } from "../harness/testing.ts";
+ * defineLabTests("client-server");
+ * ```
+ */
+export function defineLabTests(lab: string, options: LabTestOptions = {}): void {
+  const parallel = options.parallel ?? 3;
+  const gradeIt = (submission: string) => grade({ lab, submission, settings: options.settings, jobs: 2 });
+  const paths = labPaths(lab);
+
+  for (const language of ["c", "python"]) {
+    Deno.test(`${lab}: the ${language} reference scores full marks`, async () => {
+      const report = await gradeIt(join(paths.referenceDir, language));
+      const problem = fixtureMismatch(report, []);
+      assert.equal(problem, undefined, problem);
+      assert.equal(report.score, report.max_score);
+    });
+  }
+
+  Deno.test(`${lab}: every fixture fails exactly its listed checks`, async () => {
+    const fixtures = await loadFixtures(lab);
+    const problems = await mapLimited(fixtures, parallel, async (fixture) => {
+      const problem = fixtureMismatch(await gradeIt(fixture.dir), fixture.fails);
+      return problem ? `${fixture.name} (${fixture.bug}):\n  ${problem}` : undefined;
+    });
+    const found = problems.filter(Boolean);
+    assert.equal(found.length, 0, `\n${found.join("\n")}`);
+  });
+
+  Deno.test(`${lab}: every check has a fixture that fails it`, async () => {
+    const task = await loadTaskConfig(paths.taskYaml);
+    const failed = new Set((await loadFixtures(lab)).flatMap((f) => f.fails));
+    const uncovered = task.checks.map((c) => c.id).filter((id) => !failed.has(id));
+    assert.deepEqual(uncovered, [], `checks no fixture fails: ${uncovered.join(", ")}`);
+  });
+
+  Deno.test(`${lab}: the starter code gets a report, not an error`, async () => {
+    const report = await gradeIt(paths.taskDir);
+    assert.ok(report.score < report.max_score, "the starter code must not pass");
+    const errors = report.checks.filter((c) => c.status === "error");
+    assert.deepEqual(errors.map((c) => `${c.id}: ${c.rationale}`), []);
+  });
+}
