@@ -151,6 +151,8 @@ export class CheckContext {
         "strace",
         "-f",
         "-qq",
+        "-e",
+        "signal=none",
         "-o",
         traceFile,
         "-e",

@@ -181,3 +181,16 @@ export function isListening(port: number): boolean {
   }
   return false;
 }
+
+/**
+ * The direct children of `pid` that are zombies (exited, not yet reaped).
+ *
+ * @example
+ * ```ts
+ * import { zombieChildren } from "./procfs.ts";
+ * const unreaped = zombieChildren(Deno.pid).length;
+ * ```
+ */
+export function zombieChildren(pid: number, all = allProcesses()): ProcStat[] {
+  return all.filter((p) => p.ppid === pid && p.state === "Z");
+}

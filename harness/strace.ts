@@ -1,0 +1,65 @@
+/**
+ * Syscall traces: which system calls a program (and its children) made,
+ * read from an `strace -f -o FILE` log. Structure checks use it to see
+ * `epoll_wait` or `fork` without caring how the source spells them.
+ *
+ * @module
+ */
+
+/** Counts of each syscall in a trace. */
+export type SyscallCounts = Map<string, number>;
+
+// "1234  epoll_wait(4, …" or "1234  <... epoll_wait resumed>…"
+const CALL = /^\d+\s+(?:([a-z0-9_]+)\(|<\.\.\. ([a-z0-9_]+) resumed>)/;
+
+/**
+ * Counts syscalls in the text of an `strace -f` log (a resumed call counts
+ * once, where it started).
+ *
+ * @example
+ * ```ts
+ * import { countSyscalls } from "./strace.ts";
+ * const counts = countSyscalls("12 epoll_wait(3, [], 8, -1) = 0\n12 accept4(3, NULL, NULL, 0) = 5\n");
+ * counts.get("epoll_wait"); // 1
+ * ```
+ */
+export function countSyscalls(log: string): SyscallCounts {
+  const counts: SyscallCounts = new Map();
+  for (const line of log.split("\n")) {
+    const match = CALL.exec(line);
+    if (!match || match[2]) continue;
+    counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Reads and counts a trace file; an absent file counts nothing.
+ *
+ * @example
+ * ```ts ignore
+ * import { readSyscalls } from "./strace.ts";
+ * const counts = await readSyscalls(server.traceFile!);
+ * ```
+ */
+export async function readSyscalls(traceFile: string): Promise<SyscallCounts> {
+  try {
+    return countSyscalls(await Deno.readTextFile(traceFile));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * The names among `wanted` that appear in `counts` at least once.
+ *
+ * @example
+ * ```ts
+ * import { countSyscalls, seenAny } from "./strace.ts";
+ * seenAny(countSyscalls("1 epoll_pwait(3, [], 8, -1, NULL, 8) = 0\n"), ["epoll_wait", "epoll_pwait"]);
+ * // ["epoll_pwait"]
+ * ```
+ */
+export function seenAny(counts: SyscallCounts, wanted: string[]): string[] {
+  return wanted.filter((name) => (counts.get(name) ?? 0) > 0);
+}
