@@ -8,6 +8,8 @@
 
 import { cp } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { handOver, jailCommand } from "./jail.ts";
+import type { JailSpec } from "./jail.ts";
 import { runSandboxed } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
 
@@ -101,7 +103,14 @@ export function pythonInterpreter(): string {
 export async function buildProgram(
   sourceDir: string,
   workDir: string,
-  options: { timeoutMs: number; origin: Program["origin"]; isolation: Isolation; name?: string },
+  options: {
+    timeoutMs: number;
+    origin: Program["origin"];
+    isolation: Isolation;
+    name?: string;
+    /** Confine the build (a submission's Makefile is student code). */
+    jail?: JailSpec;
+  },
 ): Promise<BuildResult> {
   const started = performance.now();
   const done = (result: Omit<BuildResult, "durationMs">): BuildResult => ({
@@ -126,12 +135,14 @@ export async function buildProgram(
     "py_compile",
     ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
   ];
-  // make runs the submission's own recipes: it gets the same sandbox as a check.
-  const sandboxed = await runSandboxed(command, options.isolation, {
-    timeoutMs: options.timeoutMs,
-    cwd: dir,
-    outputCap: OUTPUT_CAP,
-  });
+  // make runs the submission's own recipes: it gets the same sandbox and jail
+  // as the programs, with the build directory the only one it may write.
+  if (options.jail) await handOver(options.jail, dir);
+  const sandboxed = await runSandboxed(
+    options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
+    options.isolation,
+    { timeoutMs: options.timeoutMs, cwd: dir, outputCap: OUTPUT_CAP, env: { TMPDIR: dir } },
+  );
   const run = {
     code: sandboxed.code,
     timedOut: sandboxed.timedOut,

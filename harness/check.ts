@@ -12,6 +12,8 @@ import { pythonInterpreter } from "./build.ts";
 import type { Language, Program, Role } from "./build.ts";
 import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
+import { jailCommand } from "./jail.ts";
+import type { JailSpec } from "./jail.ts";
 import { isListening, treeCpuTicks } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
@@ -63,12 +65,18 @@ export interface CheckEnvironment {
   scratchDir: string;
   /** Compiled helpers (`cpu_spin`). */
   nativeDir: string;
+  /** How the submission's programs are confined. */
+  jail: JailSpec;
 }
 
 /** Options of {@link CheckContext.start}. */
 export interface StartProgramOptions {
   args?: string[];
-  /** Working directory; the program's own directory by default. */
+  /**
+   * Working directory. By default the check's scratch directory for the
+   * submission (the only place it may write), the program's own directory
+   * for references.
+   */
   cwd?: string;
   /** Trace these syscalls with strace into {@link LabProcess} `traceFile`. */
   traceSyscalls?: string[];
@@ -160,9 +168,11 @@ export class CheckContext {
         ...command,
       ];
     }
+    const student = program.origin === "submission";
+    if (student) command = [...jailCommand(this.env.jail, [this.env.scratchDir]), ...command];
     const process = LabProcess.start({
       command,
-      cwd: options.cwd ?? program.dir,
+      cwd: options.cwd ?? (student ? this.env.scratchDir : program.dir),
       label,
       transcript: this.transcript,
       outputCapChars: this.env.outputCapChars,

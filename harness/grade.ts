@@ -7,9 +7,11 @@
 
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildProgram } from "./build.ts";
+import { buildProgram, detectLanguage } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import type { Grader } from "./check.ts";
+import { gradingUid, handOver } from "./jail.ts";
+import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { buildNativeHelpers } from "./native.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
@@ -18,6 +20,7 @@ import { probeIsolation, runSandboxed } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
+import { formatMs } from "./wait.ts";
 
 /** A problem with what the user asked for (exit status 2), not a grade. */
 export class SetupError extends Error {
@@ -38,6 +41,8 @@ export interface GradeOptions {
   settings?: Record<string, unknown>;
   /** Checks run at once; the number of cores by default. */
   jobs?: number;
+  /** Use this `task.yaml` instead of `tasks/<lab>/task.yaml` (an instructor trying new points or limits). */
+  taskFile?: string;
   /** Called as each check finishes (for live progress). */
   onCheck?: (check: CheckReport) => void;
 }
@@ -65,7 +70,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     throw new SetupError(`unknown lab '${options.lab}'; the labs are: ${labs.join(", ")}`);
   }
   const paths = labPaths(options.lab);
-  const loaded = await loadTaskConfig(paths.taskYaml);
+  const loaded = await loadTaskConfig(options.taskFile ?? paths.taskYaml);
   const task: TaskConfig = { ...loaded, settings: { ...loaded.settings, ...options.settings } };
   const grader = (await import(pathToFileURL(paths.graderModule).href)).default as Grader;
   const unimplemented = task.checks.map((c) => c.id).filter((id) => id !== BUILD_CHECK && !grader.checks[id]);
@@ -78,29 +83,52 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   }
   const selected = selectChecks(task, options.only);
   const submission = resolve(options.submission ?? paths.taskDir);
-  await requireDirectory(submission);
+  await requireSubmission(submission);
+  const deadline = started + task.limits.grading_timeout_ms;
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
   try {
+    // Student code runs as another uid where the grader is root: it must be
+    // able to reach its own directories inside.
+    await Deno.chmod(workDir, 0o755);
     const nativeDir = join(workDir, "native");
     await buildNativeHelpers(nativeDir);
     const isolation = await probeIsolation(nativeDir);
+    if (isolation.mode === "host") requireFreePort(task.port);
+    const jail: JailSpec = {
+      nativeDir,
+      uid: gradingUid(),
+      readOnlyFilesystem: isolation.mode === "namespaces",
+      limits: task.limits,
+    };
     const [built, references] = await Promise.all([
       buildProgram(submission, workDir, {
-        timeoutMs: task.limits.build_timeout_ms,
+        timeoutMs: Math.min(task.limits.build_timeout_ms, deadline - performance.now()),
         origin: "submission",
         name: "submission",
         isolation,
+        jail,
       }),
       buildReferences(paths.referenceDir, workDir, task, isolation),
     ]);
     const warnings: string[] = [];
     if (isolation.mode === "host") {
       warnings.push(
-        `checks run on the host's loopback, one at a time, because ${isolation.reason}; a program already using port ${task.port} will disturb them`,
+        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined to its directory`,
       );
     }
-    const context: RunContext = { task, grader, paths, built, references, workDir, nativeDir, isolation };
+    const context: RunContext = {
+      task,
+      grader,
+      paths,
+      built,
+      references,
+      workDir,
+      nativeDir,
+      isolation,
+      jail,
+      deadline,
+    };
     const jobs = isolation.mode === "host"
       ? 1
       : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
@@ -132,6 +160,9 @@ interface RunContext {
   workDir: string;
   nativeDir: string;
   isolation: Isolation;
+  jail: JailSpec;
+  /** `performance.now()` by which the whole grading must be over. */
+  deadline: number;
 }
 
 function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
@@ -147,7 +178,7 @@ function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig
   return task.checks.filter((c) => only.includes(c.id));
 }
 
-async function requireDirectory(dir: string): Promise<void> {
+async function requireSubmission(dir: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(dir);
@@ -155,6 +186,32 @@ async function requireDirectory(dir: string): Promise<void> {
     throw new SetupError(`the submission directory ${dir} does not exist`);
   }
   if (!info.isDirectory) throw new SetupError(`the submission ${dir} is not a directory`);
+  const entries = [];
+  for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
+  if (entries.length === 0) throw new SetupError(`the submission directory ${dir} is empty`);
+  if (!detectLanguage(dir)) {
+    throw new SetupError(
+      `${dir} has neither a Makefile (a C submission) nor server.py and client.py (a Python submission); it holds: ${
+        entries.sort().slice(0, 12).join(", ")
+      }`,
+    );
+  }
+}
+
+/**
+ * On the host's loopback, the lab's port must be free: a program the grader
+ * did not start may hold it, and the grader never kills what it did not start.
+ */
+function requireFreePort(port: number): void {
+  try {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port });
+    probe.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new SetupError(
+      `port ${port} on 127.0.0.1 is in use by a program the grader did not start; stop it (find it with 'ss -ltnp sport = :${port}') and grade again`,
+    );
+  }
 }
 
 async function buildReferences(
@@ -211,7 +268,11 @@ async function runChecks(
         } else if (!context.built.program) {
           report = skipped(check, "skipped: the submission did not build");
         } else {
-          report = await slots.run(() => runOneCheck(context, check));
+          report = await slots.run(() =>
+            context.deadline - performance.now() < MIN_CHECK_MS
+              ? Promise.resolve(outOfTime(check, context.task))
+              : runOneCheck(context, check)
+          );
         }
         onCheck?.(report);
         return report;
@@ -219,6 +280,17 @@ async function runChecks(
     );
   }
   return await Promise.all(selected.map((c) => reports.get(c.id)!));
+}
+
+/** A check that cannot get this much time before the grading's deadline is not started. */
+const MIN_CHECK_MS = 1000;
+
+function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
+  return {
+    ...skipped(check, ""),
+    status: "error",
+    rationale: `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
+  };
 }
 
 function skipped(check: CheckConfig, rationale: string): CheckReport {
@@ -256,7 +328,11 @@ async function runOneCheck(context: RunContext, check: CheckConfig): Promise<Che
   const started = performance.now();
   const { task } = context;
   const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
-  const checkTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
+  await handOver(context.jail, checkDir);
+  const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
+  const leftMs = Math.round(context.deadline - performance.now());
+  const checkTimeoutMs = Math.min(ownTimeoutMs, leftMs);
+  const stoppedByDeadline = leftMs <= ownTimeoutMs;
   const spec: RunnerSpec = {
     graderModule: context.paths.graderModule,
     checkId: check.id,
@@ -273,6 +349,7 @@ async function runOneCheck(context: RunContext, check: CheckConfig): Promise<Che
       references: context.references,
       scratchDir: checkDir,
       nativeDir: context.nativeDir,
+      jail: context.jail,
     },
   };
   const specFile = join(checkDir, "spec.json");
@@ -290,8 +367,9 @@ async function runOneCheck(context: RunContext, check: CheckConfig): Promise<Che
     runner,
     specFile,
   ];
+  // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
   const run = await runSandboxed(command, context.isolation, {
-    timeoutMs: checkTimeoutMs + SANDBOX_GRACE_MS,
+    timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
   });
   let outcome: CheckOutcome;
   try {
@@ -300,7 +378,9 @@ async function runOneCheck(context: RunContext, check: CheckConfig): Promise<Che
     outcome = {
       status: "error",
       rationale: run.timedOut
-        ? `the check did not finish within ${Math.round(checkTimeoutMs / 1000)} s and was stopped`
+        ? stoppedByDeadline
+          ? `stopped: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`
+          : `the check did not finish within ${formatMs(checkTimeoutMs)} and was stopped`
         : `the check's runner ended without a result (status ${run.code}): ${run.stderr.trim().slice(-2000)}`,
       transcript: "",
       notes: [],

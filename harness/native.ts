@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The helpers and what they are for. */
-export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin"] as const;
+export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail"] as const;
 
 /**
  * Compiles every helper into `outDir`; throws with the compiler's message if

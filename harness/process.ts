@@ -102,6 +102,7 @@ export class LabProcess {
   readonly #transcript: Transcript;
   readonly #wrapperDepth: number;
   readonly #pumps: Promise<void>[];
+  readonly #capNoted = new Set<TextStream>();
 
   private constructor(readonly label: string, options: StartOptions) {
     this.#transcript = options.transcript;
@@ -299,6 +300,14 @@ export class LabProcess {
     await this.closeStdin();
     // Daemonised grandchildren may hold stdout open; the sandbox kills them.
     await withDeadline(Promise.all(this.#pumps), 200, "output to drain").catch(() => {});
+    for (const stream of [this.stdout, this.stderr]) {
+      if (stream.droppedBytes > 0 && !this.#capNoted.has(stream)) {
+        this.#capNoted.add(stream);
+        this.#transcript.note(
+          `${stream.name}: ${stream.totalBytes} bytes in all; only the first ${stream.text.length} characters were kept`,
+        );
+      }
+    }
   }
 }
 

@@ -74,6 +74,8 @@ export interface SandboxRun {
 export interface SandboxOptions {
   timeoutMs: number;
   cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
   /** Characters of stdout and of stderr kept each. */
   outputCap?: number;
 }
@@ -100,6 +102,7 @@ export async function runSandboxed(
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: options.cwd,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

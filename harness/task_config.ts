@@ -29,6 +29,18 @@ const limitsSchema = z.object({
   build_timeout_ms: z.number().int().positive().default(60000),
   /** Characters of stdout (and of stderr) kept per process; the rest is counted. */
   output_chars: z.number().int().positive().default(1 << 20),
+  /** Hard stop for a whole grading: checks not finished by then are errors. */
+  grading_timeout_ms: z.number().int().positive().default(300000),
+  /** Per student process: CPU seconds (RLIMIT_CPU). */
+  cpu_seconds: z.number().int().positive().default(60),
+  /** Per student process: address space in MiB (RLIMIT_AS). */
+  memory_mb: z.number().int().positive().default(2048),
+  /** Processes the student's programs may have at once (RLIMIT_NPROC). */
+  processes: z.number().int().positive().default(128),
+  /** Per student process: open files (RLIMIT_NOFILE). */
+  open_files: z.number().int().positive().default(1024),
+  /** Per student process: largest file it may write, in MiB (RLIMIT_FSIZE). */
+  file_size_mb: z.number().int().positive().default(2048),
 }).strict();
 
 const taskSchema = z.object({
