@@ -28,6 +28,7 @@ reports a grade with a rationale, hint and wire transcript for each check.
 Options:
   --submission DIR   the submission to grade (default: tasks/<lab>/, your working copy)
   --only ID,ID       run only these checks
+  --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits)
   --format FORMAT    text (default) or json
   --output FILE      write the report to FILE instead of standard output
   --jobs N           checks run at once (default: number of cores)
@@ -60,6 +61,7 @@ export async function main(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         submission: { type: "string" },
+        task: { type: "string" },
         only: { type: "string" },
         format: { type: "string", default: "text" },
         output: { type: "string" },
@@ -110,6 +112,7 @@ export async function main(args: string[]): Promise<number> {
     report = await grade({
       lab: positionals[0],
       submission: values.submission,
+      taskFile: values.task,
       only: values.only?.split(",").map((s) => s.trim()).filter(Boolean),
       jobs,
       settings,

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import type { Grader } from "./check.ts";
-import { gradingUid, handOver } from "./jail.ts";
+import { gradingUid, handOver, reachableByOthers } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { buildNativeHelpers } from "./native.ts";
@@ -97,7 +97,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     if (isolation.mode === "host") requireFreePort(task.port);
     const jail: JailSpec = {
       nativeDir,
-      uid: gradingUid(),
+      uid: reachableByOthers(workDir) ? gradingUid() : undefined,
       readOnlyFilesystem: isolation.mode === "namespaces",
       limits: task.limits,
     };
@@ -112,6 +112,11 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       buildReferences(paths.referenceDir, workDir, task, isolation),
     ]);
     const warnings: string[] = [];
+    if (jail.readOnlyFilesystem && jail.uid === undefined && Deno.uid() === 0) {
+      warnings.push(
+        `student code runs as root because other users cannot reach ${workDir} (TMPDIR): its process limit does not apply`,
+      );
+    }
     if (isolation.mode === "host") {
       warnings.push(
         `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined to its directory`,

@@ -13,8 +13,11 @@ import type { Limits } from "./task_config.ts";
 export interface JailSpec {
   /** Directory of the compiled helpers. */
   nativeDir: string;
-  /** Unprivileged uid for student code (used only where the grader is real root). */
-  uid: number;
+  /**
+   * Unprivileged uid for student code, used where the grader is real root;
+   * `undefined` to keep the grader's own (the work directory is out of its reach).
+   */
+  uid?: number;
   /** Whether a private read-only view of the filesystem can be made (namespaces). */
   readOnlyFilesystem: boolean;
   limits: Pick<Limits, "cpu_seconds" | "memory_mb" | "processes" | "open_files" | "file_size_mb">;
@@ -50,7 +53,7 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
   const argv = [join(spec.nativeDir, "jail")];
   if (spec.readOnlyFilesystem) {
     for (const dir of writable) argv.push("--rw", dir);
-    argv.push("--uid", String(spec.uid));
+    if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   }
   argv.push(
     "--cpu",
@@ -79,12 +82,33 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
  * ```
  */
 export async function handOver(spec: JailSpec, dir: string): Promise<void> {
-  if (!spec.readOnlyFilesystem || Deno.uid() !== 0) return;
+  const uid = spec.uid;
+  if (!spec.readOnlyFilesystem || uid === undefined || Deno.uid() !== 0) return;
   const walk = async (path: string) => {
-    await Deno.chown(path, spec.uid, spec.uid);
+    await Deno.chown(path, uid, uid);
     const info = await Deno.lstat(path);
     if (!info.isDirectory) return;
     for await (const entry of Deno.readDir(path)) await walk(join(path, entry.name));
   };
   await walk(dir);
+}
+
+/**
+ * Whether another uid can reach `dir`: every directory above it must be
+ * searchable by others (a private `TMPDIR` is not).
+ *
+ * @example
+ * ```ts
+ * import { reachableByOthers } from "./jail.ts";
+ * reachableByOthers("/tmp"); // true on most systems
+ * ```
+ */
+export function reachableByOthers(dir: string): boolean {
+  const parts = dir.split("/").filter(Boolean);
+  for (let i = 0; i < parts.length; i++) {
+    const path = `/${parts.slice(0, i).join("/")}`;
+    const mode = Deno.statSync(path).mode ?? 0;
+    if ((mode & 0o001) === 0) return false;
+  }
+  return true;
 }

@@ -225,9 +225,10 @@ export class LabProcess {
       const ending = this.running
         ? error.reason === "deadline" ? `, not within ${formatMs(options.timeoutMs)}` : ""
         : `: it ${describeExit(this.#status!)} first`;
+      const crashed = this.status?.signal ? exitHint(this.status) : undefined;
       throw new CheckFailure(
         `expected the ${this.label} to print ${quoteExcerpt(text, 80)}${why}${ending}${seen}`,
-        options.hint,
+        crashed ?? options.hint,
       );
     }
   }

@@ -155,3 +155,45 @@ export function defineLabTests(lab: string, options: LabTestOptions = {}): void 
     assert.deepEqual(errors.map((c) => `${c.id}: ${c.rationale}`), []);
   });
 }
+
+/** The result of {@link runGradeCli}. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  /** The grader's pid (student code of this grading ran as `gradingUid(pid)`). */
+  pid: number;
+}
+
+/**
+ * Runs `deno task grade` as a user would, with the task's own permission
+ * flags from `deno.json`, and returns its exit status and output.
+ *
+ * @example
+ * ```ts ignore
+ * import { runGradeCli } from "./testing.ts";
+ * const run = await runGradeCli(["client-server", "--format", "json"]);
+ * ```
+ */
+export async function runGradeCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
+  const [, ...taskArgs] = (config.tasks.grade as string).split(/\s+/);
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...taskArgs, ...args],
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = await child.output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return {
+    code: output.code,
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+    wallMs: performance.now() - started,
+    pid: child.pid,
+  };
+}

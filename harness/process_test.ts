@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { CheckFailure } from "./failure.ts";
+import { describeExit, LabProcess } from "./process.ts";
+import { Transcript } from "./transcript.ts";
+
+function start(command: string[]): LabProcess {
+  return LabProcess.start({ command, cwd: "/tmp", label: "program", transcript: new Transcript() });
+}
+
+Deno.test("LabProcess writes stdin step by step and reads output as it is printed", async () => {
+  const cat = start(["cat"]);
+  await cat.writeLine("first");
+  await cat.expectOutput("first", { timeoutMs: 2000 });
+  await cat.writeLine("second");
+  await cat.expectOutput("second", { timeoutMs: 2000 });
+  await cat.closeStdin();
+  await cat.expectExit({ code: 0, timeoutMs: 2000 });
+});
+
+Deno.test("LabProcess reports a terminating signal", async () => {
+  const crash = start(["sh", "-c", "kill -SEGV $$"]);
+  const status = await crash.exited;
+  assert.match(describeExit(status), /killed by SIGSEGV \(segmentation fault/);
+  await crash.kill();
+});
+
+Deno.test("expectExit tells a spinning program from a sleeping one", async () => {
+  const spinner = start(["sh", "-c", "while :; do :; done"]);
+  const sleeper = start(["sleep", "30"]);
+  try {
+    await assert.rejects(
+      spinner.expectExit({ timeoutMs: 500 }),
+      (e: unknown) => e instanceof CheckFailure && /spin in a loop/.test(e.rationale),
+    );
+    await assert.rejects(
+      sleeper.expectExit({ timeoutMs: 300 }),
+      (e: unknown) => e instanceof CheckFailure && /asleep/.test(e.rationale),
+    );
+  } finally {
+    await spinner.kill();
+    await sleeper.kill();
+  }
+});
+
+Deno.test("expectOutput names the exit when a program dies before printing", async () => {
+  const quitter = start(["sh", "-c", "echo bye >&2; exit 3"]);
+  await quitter.exited;
+  await assert.rejects(
+    quitter.expectOutput("hello", { timeoutMs: 1000 }),
+    (e: unknown) => e instanceof CheckFailure && /exited with status 3 first/.test(e.rationale),
+  );
+  await quitter.kill();
+});
+
+Deno.test("kill takes the whole process tree down", async () => {
+  const parent = start(["sh", "-c", "sleep 30 & sleep 30 & wait"]);
+  await parent.kill();
+  assert.equal(parent.running, false);
+});
