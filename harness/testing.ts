@@ -14,6 +14,7 @@ import { grade } from "./grade.ts";
 import type { GradeOptions } from "./grade.ts";
 import { labPaths, REPO_ROOT } from "./labs.ts";
 import type { GradeReport } from "./report.ts";
+import { gradeCommand } from "./self.ts";
 import { loadTaskConfig } from "./task_config.ts";
 
 /** `fixtures/<lab>/<name>/expected.yaml`. */
@@ -177,11 +178,10 @@ export interface CliRun {
  * ```
  */
 export async function runGradeCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
-  const [, ...taskArgs] = (config.tasks.grade as string).split(/\s+/);
+  const [deno, ...gradeArgs] = await gradeCommand();
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs, ...args],
+  const child = new Deno.Command(deno, {
+    args: [...gradeArgs, ...args],
     cwd: REPO_ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",

@@ -1,0 +1,82 @@
+/**
+ * Batch throughput: grades a class of 40 client-server submissions with
+ * `grade-all --jobs 1` and `--jobs 2`, a few times each, and prints the
+ * medians and their ratio.
+ *
+ *   deno task bench-batch [--runs N] [--size 40]
+ *
+ * @module
+ */
+
+import { cp } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../harness/labs.ts";
+import { gradeCommand } from "../harness/self.ts";
+
+const SOURCES = [
+  "reference/client-server/c",
+  "reference/client-server/python",
+  "fixtures/client-server/correct-unusual-style",
+  "fixtures/client-server/server-wrong-exit-status",
+  "fixtures/client-server/client-ignores-exit",
+];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { runs: { type: "string", default: "3" }, size: { type: "string", default: "40" } },
+});
+const runs = Number(values.runs);
+const size = Number(values.size);
+
+const classDir = await Deno.makeTempDir({ prefix: "bench-class-" });
+for (let i = 0; i < size; i++) {
+  const student = `student-${String(i).padStart(2, "0")}`;
+  await cp(join(REPO_ROOT, SOURCES[i % SOURCES.length]), join(classDir, student, "client-server"), {
+    recursive: true,
+  });
+}
+const [deno, ...gradeArgs] = await gradeCommand();
+const batchCli = join(REPO_ROOT, "harness/batch_cli.ts");
+
+async function timeBatch(jobs: number): Promise<number> {
+  const out = await Deno.makeTempDir({ prefix: "bench-grades-" });
+  const started = performance.now();
+  const result = await new Deno.Command(deno, {
+    args: [
+      ...gradeArgs.slice(0, -1),
+      batchCli,
+      "grade-all",
+      classDir,
+      "--lab",
+      "client-server",
+      "--jobs",
+      String(jobs),
+      "--out",
+      out,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  await Deno.remove(out, { recursive: true });
+  if (!result.success) throw new Error(new TextDecoder().decode(result.stderr));
+  return seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const times: Record<number, number[]> = { 1: [], 2: [] };
+for (let run = 0; run < runs; run++) {
+  for (const jobs of [1, 2]) times[jobs].push(await timeBatch(jobs));
+}
+await Deno.remove(classDir, { recursive: true });
+console.log(
+  `grade-all of ${size} client-server submissions on ${navigator.hardwareConcurrency} cores, ${runs} runs each`,
+);
+console.log(
+  `--jobs 1: median ${median(times[1]).toFixed(1)} s  (${times[1].map((t) => t.toFixed(1)).join(", ")})`,
+);
+console.log(
+  `--jobs 2: median ${median(times[2]).toFixed(1)} s  (${times[2].map((t) => t.toFixed(1)).join(", ")})`,
+);
+console.log(`speed-up: ${(median(times[1]) / median(times[2])).toFixed(2)}x`);

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { cp } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT } from "../labs.ts";
+import { gradeCommand } from "../self.ts";
+import { runGradeCli } from "../testing.ts";
+
+/** A small class: references and fixtures of client-server under student names. */
+const CLASS: Record<string, string> = {
+  ada: "reference/client-server/c",
+  bob: "fixtures/client-server/server-wrong-exit-status",
+  cyd: "reference/client-server/python",
+  dee: "fixtures/client-server/client-ignores-exit",
+  eve: "fixtures/client-server/build-error",
+  fay: "fixtures/client-server/server-unterminated-buffer",
+};
+
+async function makeClass(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "class-" });
+  for (const [student, source] of Object.entries(CLASS)) {
+    await cp(join(REPO_ROOT, source), join(dir, student, "client-server"), { recursive: true });
+  }
+  await Deno.mkdir(join(dir, "gus")); // handed nothing in
+  return dir;
+}
+
+async function batch(task: "grade-all" | "merge-grades", args: string[]) {
+  const [deno, ...gradeArgs] = await gradeCommand();
+  const output = await new Deno.Command(deno, {
+    args: [...gradeArgs.slice(0, -1), join(REPO_ROOT, "harness/batch_cli.ts"), task, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, text);
+  return text;
+}
+
+function parseCsv(text: string): string[][] {
+  return text.trimEnd().split("\r\n").map((line) => line.split(","));
+}
+
+Deno.test("grade-all: the gradebook agrees with single gradings, sharded runs merge into the same gradebook", async () => {
+  const classDir = await makeClass();
+  const out = await Deno.makeTempDir({ prefix: "grades-" });
+  try {
+    await batch("grade-all", [classDir, "--lab", "client-server", "--jobs", "2", "--out", join(out, "all")]);
+    const gradebook = await Deno.readTextFile(join(out, "all/gradebook.csv"));
+    const [header, ...rows] = parseCsv(gradebook);
+    assert.deepEqual(rows.map((r) => r[0]), [...Object.keys(CLASS), "gus"].sort());
+
+    for (const [student, source] of Object.entries(CLASS)) {
+      const single = JSON.parse(
+        (await runGradeCli(["client-server", "--submission", source, "--format", "json"])).stdout,
+      );
+      const row = rows.find((r) => r[0] === student)!;
+      assert.equal(Number(row[header.indexOf("client-server")]), single.score, `${student}'s lab total`);
+      assert.equal(Number(row[header.indexOf("total")]), single.score, `${student}'s total`);
+      for (const check of single.checks) {
+        assert.equal(
+          Number(row[header.indexOf(`client-server/${check.id}`)]),
+          check.points,
+          `${student} ${check.id}`,
+        );
+      }
+    }
+    const gus = rows.find((r) => r[0] === "gus")!;
+    assert.equal(gus[header.indexOf("total")], "0");
+
+    for (const shard of ["1/2", "2/2"]) {
+      await batch("grade-all", [
+        classDir,
+        "--lab",
+        "client-server",
+        "--shard",
+        shard,
+        "--out",
+        join(out, shard[0]),
+      ]);
+    }
+    await batch("merge-grades", [join(out, "1"), join(out, "2"), "--out", join(out, "merged")]);
+    assert.equal(await Deno.readTextFile(join(out, "merged/gradebook.csv")), gradebook);
+
+    const rerun = await batch("grade-all", [classDir, "--lab", "client-server", "--out", join(out, "all")]);
+    assert.match(rerun, /0 graded, 6 unchanged, 1 missing/);
+    assert.equal(await Deno.readTextFile(join(out, "all/gradebook.csv")), gradebook);
+  } finally {
+    await Deno.remove(classDir, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});

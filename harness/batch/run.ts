@@ -1,0 +1,222 @@
+/**
+ * `grade-all`: grades every student of a class directory, several gradings
+ * at once, each in a grader process of its own (so one student's hang or
+ * crash never stops the batch), skipping what is already graded and
+ * unchanged.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import { labPaths } from "../labs.ts";
+import { gradeCommand } from "../self.ts";
+import { loadTaskConfig } from "../task_config.ts";
+import { DeadlineError, withDeadline } from "../wait.ts";
+import { renderClassReport } from "./class_report.ts";
+import { fingerprint, graderFingerprint } from "./fingerprint.ts";
+import { gradebookRows, readResults, resultPath, toCsv } from "./gradebook.ts";
+import type { StoredResult } from "./gradebook.ts";
+import type { Submission } from "./roster.ts";
+
+/** Options of {@link gradeAll}. */
+export interface BatchOptions {
+  submissions: Submission[];
+  outDir: string;
+  /** Gradings at once; the number of cores by default. */
+  jobs?: number;
+  /** Grade again even what is unchanged. */
+  force?: boolean;
+  onProgress?: (progress: BatchProgress) => void;
+}
+
+/** Where a batch stands, after each submission. */
+export interface BatchProgress {
+  done: number;
+  total: number;
+  /** Gradings that lost points or could not be graded. */
+  failing: number;
+  /** Reused from an earlier run. */
+  reused: number;
+  /** Estimated milliseconds left. */
+  etaMs: number;
+  last: { student: string; lab: string; outcome: string };
+}
+
+/** What a batch did. */
+export interface BatchSummary {
+  graded: number;
+  reused: number;
+  missing: number;
+  errors: number;
+}
+
+/**
+ * Grades `submissions` into `outDir`, then writes `gradebook.csv` and
+ * `class-report.html` there.
+ *
+ * @example
+ * ```ts ignore
+ * import { gradeAll } from "./run.ts";
+ * import { findSubmissions } from "./roster.ts";
+ * await gradeAll({ submissions: findSubmissions("class", ["client-server"]), outDir: "out", jobs: 2 });
+ * ```
+ */
+export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
+  const labs = [...new Set(options.submissions.map((s) => s.lab))];
+  const graderKeys = new Map(
+    await Promise.all(labs.map(async (lab) => [lab, await graderFingerprint(lab)] as const)),
+  );
+  const tasks = new Map(
+    await Promise.all(labs.map(async (lab) => [lab, await loadTaskConfig(labPaths(lab).taskYaml)] as const)),
+  );
+  const summary: BatchSummary = { graded: 0, reused: 0, missing: 0, errors: 0 };
+  const started = performance.now();
+  let done = 0, failing = 0, next = 0;
+  const jobs = Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
+
+  const gradeOne = async (submission: Submission) => {
+    const task = tasks.get(submission.lab)!;
+    const file = resultPath(options.outDir, submission.student, submission.lab);
+    await Deno.mkdir(dirname(file), { recursive: true });
+    let result: StoredResult;
+    let outcome: string;
+    if (!submission.dir) {
+      result = missingResult(submission, task.checks.reduce((sum, c) => sum + c.points, 0));
+      summary.missing++;
+      outcome = "missing";
+    } else {
+      const key = `${await fingerprint([submission.dir])}:${graderKeys.get(submission.lab)}`;
+      const reused = options.force ? undefined : await reusable(file, key);
+      if (reused) {
+        result = reused;
+        summary.reused++;
+        outcome = `${result.score}/${result.max_score} (unchanged)`;
+      } else {
+        const maxScore = task.checks.reduce((sum, c) => sum + c.points, 0);
+        result = await gradeInProcess(submission, task.limits.grading_timeout_ms, maxScore);
+        result.submission_key = key;
+        if (result.grader_error) summary.errors++;
+        else summary.graded++;
+        outcome = result.grader_error
+          ? `not graded: ${result.grader_error.split("\n")[0]}`
+          : `${result.score}/${result.max_score}`;
+      }
+    }
+    await Deno.writeTextFile(file, JSON.stringify(result, null, 2));
+    done++;
+    if (result.grader_error || result.missing || result.score < result.max_score) failing++;
+    const elapsed = performance.now() - started;
+    options.onProgress?.({
+      done,
+      total: options.submissions.length,
+      failing,
+      reused: summary.reused,
+      etaMs: (elapsed / done) * (options.submissions.length - done),
+      last: { student: submission.student, lab: submission.lab, outcome },
+    });
+  };
+
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, options.submissions.length) }, async () => {
+      while (next < options.submissions.length) await gradeOne(options.submissions[next++]);
+    }),
+  );
+  await writeClassFiles(options.outDir, [options.outDir]);
+  return summary;
+}
+
+/**
+ * Writes `gradebook.csv` and `class-report.html` into `outDir` from the
+ * results stored in `sources` (one directory, or the shards to merge).
+ *
+ * @example
+ * ```ts ignore
+ * import { writeClassFiles } from "./run.ts";
+ * await writeClassFiles("merged", ["shard-1", "shard-2"]);
+ * ```
+ */
+export async function writeClassFiles(outDir: string, sources: string[]): Promise<void> {
+  const results = await readResults(sources);
+  await Deno.mkdir(outDir, { recursive: true });
+  await Deno.writeTextFile(`${outDir}/gradebook.csv`, toCsv(gradebookRows(results)));
+  await Deno.writeTextFile(`${outDir}/class-report.html`, renderClassReport(results));
+}
+
+async function reusable(file: string, key: string): Promise<StoredResult | undefined> {
+  try {
+    const stored = JSON.parse(await Deno.readTextFile(file)) as StoredResult;
+    return stored.submission_key === key && !stored.grader_error ? stored : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function missingResult(submission: Submission, maxScore: number): StoredResult {
+  return {
+    lab: submission.lab,
+    submission: "",
+    language: null,
+    score: 0,
+    max_score: maxScore,
+    checks: [],
+    build_output: "",
+    isolation: "",
+    warnings: [],
+    duration_ms: 0,
+    missing: true,
+  };
+}
+
+/** Grades one submission in a grader process of its own; never throws. */
+async function gradeInProcess(
+  submission: Submission,
+  gradingTimeoutMs: number,
+  maxScore: number,
+): Promise<StoredResult> {
+  const [deno, ...args] = await gradeCommand();
+  const child = new Deno.Command(deno, {
+    args: [...args, submission.lab, "--submission", submission.dir!, "--format", "json", "--jobs", "1"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const output = child.output();
+  try {
+    // The grader keeps its own deadline; this one only guards against the grader itself hanging.
+    const result = await withDeadline(output, gradingTimeoutMs + 60_000, "the grader");
+    const stdout = new TextDecoder().decode(result.stdout);
+    if (result.code === 0 || result.code === 1) return JSON.parse(stdout) as StoredResult;
+    return errorResult(
+      submission,
+      maxScore,
+      `the grader exited with status ${result.code}: ${
+        new TextDecoder().decode(result.stderr).trim().slice(-1000)
+      }`,
+    );
+  } catch (error) {
+    if (error instanceof DeadlineError) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await output.catch(() => {});
+      return errorResult(submission, maxScore, "the grader did not finish in time and was stopped");
+    }
+    return errorResult(
+      submission,
+      maxScore,
+      `the grader's report could not be read: ${(error as Error).message}`,
+    );
+  }
+}
+
+function errorResult(submission: Submission, maxScore: number, message: string): StoredResult {
+  return {
+    ...missingResult(submission, maxScore),
+    missing: undefined,
+    submission: submission.dir ?? "",
+    grader_error: message,
+  };
+}
