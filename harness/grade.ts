@@ -13,7 +13,9 @@ import type { Grader } from "./check.ts";
 import { gradingUid, handOver, reachableByOthers } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
-import { buildNativeHelpers } from "./native.ts";
+import { cached } from "./cache.ts";
+import { fingerprint } from "./fingerprint.ts";
+import { nativeHelpers } from "./native.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation, runSandboxed } from "./sandbox.ts";
@@ -91,8 +93,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     // Student code runs as another uid where the grader is root: it must be
     // able to reach its own directories inside.
     await Deno.chmod(workDir, 0o755);
-    const nativeDir = join(workDir, "native");
-    await buildNativeHelpers(nativeDir);
+    const nativeDir = await nativeHelpers();
     const isolation = await probeIsolation(nativeDir);
     if (isolation.mode === "host") requireFreePort(task.port);
     const jail: JailSpec = {
@@ -109,7 +110,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         isolation,
         jail,
       }),
-      buildReferences(paths.referenceDir, workDir, task, isolation),
+      buildReferences(paths.referenceDir, task, isolation),
     ]);
     const warnings: string[] = [];
     if (jail.readOnlyFilesystem && jail.uid === undefined && Deno.uid() === 0) {
@@ -219,32 +220,35 @@ function requireFreePort(port: number): void {
   }
 }
 
+/** Builds (or finds in the build cache) the lab's reference programs. */
 async function buildReferences(
   referenceDir: string,
-  workDir: string,
   task: TaskConfig,
   isolation: Isolation,
 ): Promise<Partial<Record<Language, Program>>> {
   const references: Partial<Record<Language, Program>> = {};
   await Promise.all((["c", "python"] as const).map(async (language) => {
-    const dir = join(referenceDir, language);
+    const source = join(referenceDir, language);
     try {
-      await Deno.stat(dir);
+      await Deno.stat(source);
     } catch {
       return;
     }
-    const result = await buildProgram(dir, workDir, {
-      timeoutMs: task.limits.build_timeout_ms,
-      origin: "reference",
-      name: `reference-${language}`,
-      isolation,
+    const name = `reference-${language}`;
+    let failure = "";
+    const key = (await fingerprint([source])).slice(0, 16);
+    const entry = await cached(`${task.lab}-${name}-${key}`, async (dir) => {
+      const result = await buildProgram(source, dir, {
+        timeoutMs: task.limits.build_timeout_ms,
+        origin: "reference",
+        name,
+        isolation,
+      });
+      failure = result.program ? "" : `${result.failure}\n${result.output}`;
+      return result.program !== undefined;
     });
-    if (!result.program) {
-      throw new Error(
-        `the ${language} reference of ${task.lab} does not build: ${result.failure}\n${result.output}`,
-      );
-    }
-    references[language] = result.program;
+    if (!entry) throw new Error(`the ${language} reference of ${task.lab} does not build: ${failure}`);
+    references[language] = { language, dir: join(entry, name), source, origin: "reference" };
   }));
   return references;
 }

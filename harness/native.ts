@@ -1,37 +1,44 @@
 /**
  * The harness's small C helpers (`harness/native/*.c`), compiled once per
- * grading into its work directory.
+ * version of their sources into the build cache.
  *
  * @module
  */
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cached } from "./cache.ts";
+import { fingerprint } from "./fingerprint.ts";
 
-/** The helpers and what they are for. */
+/** The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail. */
 export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail"] as const;
 
 /**
- * Compiles every helper into `outDir`; throws with the compiler's message if
- * one does not build (a broken machine, not a student's fault).
+ * Returns a directory holding every compiled helper; throws with the
+ * compiler's message if one does not build (a broken machine, not a
+ * student's fault).
  *
  * @example
  * ```ts ignore
- * import { buildNativeHelpers } from "./native.ts";
- * await buildNativeHelpers("/tmp/work/native");
+ * import { nativeHelpers } from "./native.ts";
+ * const dir = await nativeHelpers();
  * ```
  */
-export async function buildNativeHelpers(outDir: string): Promise<void> {
-  await Deno.mkdir(outDir, { recursive: true });
-  await Promise.all(NATIVE_HELPERS.map(async (name) => {
-    const source = fileURLToPath(new URL(`./native/${name}.c`, import.meta.url));
-    const result = await new Deno.Command("cc", {
-      args: ["-O2", "-Wall", "-o", join(outDir, name), source],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!result.success) {
-      throw new Error(`cannot compile ${source}: ${new TextDecoder().decode(result.stderr)}`);
-    }
-  }));
+export async function nativeHelpers(): Promise<string> {
+  const sources = NATIVE_HELPERS.map((name) => fileURLToPath(new URL(`./native/${name}.c`, import.meta.url)));
+  const key = (await fingerprint(sources)).slice(0, 16);
+  const dir = await cached(`native-${key}`, async (outDir) => {
+    await Promise.all(sources.map(async (source, i) => {
+      const result = await new Deno.Command("cc", {
+        args: ["-O2", "-Wall", "-o", join(outDir, NATIVE_HELPERS[i]), source],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!result.success) {
+        throw new Error(`cannot compile ${source}: ${new TextDecoder().decode(result.stderr)}`);
+      }
+    }));
+    return true;
+  });
+  return dir!;
 }

@@ -13,7 +13,7 @@ import { gradeCommand } from "../self.ts";
 import { loadTaskConfig } from "../task_config.ts";
 import { DeadlineError, withDeadline } from "../wait.ts";
 import { renderClassReport } from "./class_report.ts";
-import { fingerprint, graderFingerprint } from "./fingerprint.ts";
+import { fingerprint, graderFingerprint } from "../fingerprint.ts";
 import { gradebookRows, readResults, resultPath, toCsv } from "./gradebook.ts";
 import type { StoredResult } from "./gradebook.ts";
 import type { Submission } from "./roster.ts";

@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
-import { labPaths, REPO_ROOT } from "../labs.ts";
+import { labPaths, REPO_ROOT } from "./labs.ts";
 
 const SKIPPED = /^(\.git|node_modules|__pycache__)$|\.o$/;
 
