@@ -119,3 +119,21 @@ Deno.test("grade: the starter code is graded with exit status 1 and a helpful re
   assert.match(run.stdout, /not implemented yet/);
   assert.match(run.stdout, /Score: 1\/4/);
 });
+
+Deno.test("grade: a submission given as a symbolic link is built from a copy, never in place", async () => {
+  const dir = await Deno.makeTempDir();
+  const original = join(dir, "original");
+  await Deno.mkdir(original);
+  for (const file of ["Makefile", "server.c", "client.c"]) {
+    await Deno.copyFile(join("reference/client-server/c", file), join(original, file));
+  }
+  await Deno.symlink(original, join(dir, "link"));
+  try {
+    const run = await runGradeCli(["client-server", "--submission", join(dir, "link"), "--only", "build"]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual([...Deno.readDirSync(original)].map((e) => e.name).sort(), ["Makefile", "client.c", "server.c"]);
+    assert.equal(Deno.statSync(original).uid, Deno.uid());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -84,8 +84,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     );
   }
   const selected = selectChecks(task, options.only);
-  const submission = resolve(options.submission ?? paths.taskDir);
-  await requireSubmission(submission);
+  const given = resolve(options.submission ?? paths.taskDir);
+  await requireSubmission(given);
+  // Built from a copy of the real directory: a submission that is a link must not be built in place.
+  const submission = await Deno.realPath(given);
   const deadline = started + task.limits.grading_timeout_ms;
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });

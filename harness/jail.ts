@@ -85,8 +85,10 @@ export async function handOver(spec: JailSpec, dir: string): Promise<void> {
   const uid = spec.uid;
   if (!spec.readOnlyFilesystem || uid === undefined || Deno.uid() !== 0) return;
   const walk = async (path: string) => {
-    await Deno.chown(path, uid, uid);
     const info = await Deno.lstat(path);
+    // chown follows links: a link in a submission must not hand over its target.
+    if (info.isSymlink) return;
+    await Deno.chown(path, uid, uid);
     if (!info.isDirectory) return;
     for await (const entry of Deno.readDir(path)) await walk(join(path, entry.name));
   };
