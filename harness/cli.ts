@@ -273,7 +273,8 @@ async function deliver(
     }
   }
   if (plan.stderr) writeAll(Deno.stderr, plan.stderr);
-  writeAll(Deno.stdout, plan.stdout);
+  // A blank line parts the live progress from the report.
+  writeAll(Deno.stdout, progressPrinted ? `\n${plan.stdout}` : plan.stdout);
   return status;
 }
 
@@ -315,7 +316,10 @@ function ungradedReport(
   };
 }
 
+let progressPrinted = false;
+
 function printProgress(check: CheckReport, lab: string | undefined, color: boolean | undefined): void {
+  progressPrinted = true;
   writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);
 }
 

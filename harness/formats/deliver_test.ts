@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { colorWanted } from "../report.ts";
 import { decodeBase64 } from "./classroom.ts";
 import { payloadDestination, planDelivery, progressWanted } from "./deliver.ts";
 import type { Delivery, DeliveryRequest } from "./deliver.ts";
@@ -120,4 +121,11 @@ Deno.test("deliver: several labs: the JSON wraps the reports and sums the points
     text,
     /client-server: tasks\/client-server[\s\S]*fork-server: tasks\/fork-server[\s\S]*Total: /,
   );
+});
+
+Deno.test("deliver: colour is wanted on a terminal unless NO_COLOR is set to something", () => {
+  assert.equal(colorWanted(true, {}), true);
+  assert.equal(colorWanted(true, { NO_COLOR: "" }), true, "an empty NO_COLOR is unset (no-color.org)");
+  assert.equal(colorWanted(true, { NO_COLOR: "1" }), false);
+  assert.equal(colorWanted(false, {}), false);
 });
