@@ -1,48 +1,79 @@
 /**
- * `deno task grade <lab> [options]`: grades a submission and prints a report.
+ * `deno task grade <lab>|<lab,lab>|all [options]`: grades a submission and
+ * prints a report (text, JSON, or for GitHub Classroom, Gradescope or JUnit
+ * consumers).
  *
  * Exit status: 0 every check passed; 1 some check did not; 2 usage or setup
- * error; 3 internal error of the grader.
+ * error; 3 internal error of the grader. With several labs: the worst of the
+ * labs' statuses.
  *
  * @module
  */
 
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { planDelivery, progressWanted } from "./formats/deliver.ts";
+import type { DeliveryRequest, OutputEnv } from "./formats/deliver.ts";
+import { githubSetupAnnotation, onGithubActions } from "./formats/github.ts";
+import { FORMAT_NAMES, isFormatName } from "./formats/mod.ts";
 import { grade, SetupError } from "./grade.ts";
-import { knownLabs } from "./labs.ts";
-import { renderJson, renderText } from "./report.ts";
-import type { GradeReport } from "./report.ts";
-import { TaskConfigError } from "./task_config.ts";
+import type { GradeOptions } from "./grade.ts";
+import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { colorWanted, progressLine } from "./report.ts";
+import type { CheckReport, GradeReport } from "./report.ts";
+import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
+import type { TaskConfig } from "./task_config.ts";
 
 /** Exit statuses of the grader. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;
 
-const FORMATS = ["text", "json"] as const;
-type Format = typeof FORMATS[number];
-
 const USAGE = `Usage: deno task grade <lab> [options]
+       deno task grade <lab>,<lab>,... [options]
+       deno task grade all [options]
 
 Builds a submission, runs it against reference and adversarial peers, and
 reports a grade with a rationale, hint and wire transcript for each check.
+Several labs (a comma-separated list, or 'all' for every lab of tasks/) are
+graded one after the other, each reported on its own, their points summed.
 
 Options:
-  --submission DIR   the submission to grade (default: tasks/<lab>/, your working copy)
-  --only ID,ID       run only these checks
-  --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits)
-  --format FORMAT    text (default) or json
-  --output FILE      write the report to FILE instead of standard output
+  --submission DIR   the submission to grade (default: tasks/<lab>/, your working copy);
+                     with several labs, a directory with one subdirectory per lab (DIR/<lab>/)
+  --only ID,ID       run only these checks (with several labs: in every lab that has them)
+  --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits;
+                     one lab only)
+  --format FORMAT    text (default), json, classroom (GitHub Classroom reporter payload),
+                     gradescope (results.json) or junit (JUnit XML)
+  --output FILE      write the report to FILE instead of standard output (standard output
+                     then shows the text report, or its score line with --format text)
   --jobs N           checks run at once (default: number of cores)
   --set KEY=VALUE    override a setting of task.yaml (repeatable), e.g. --set upload_bytes=1048576
   --verbose          show transcripts and compiler output of passing checks too
+  -q, --quiet        print only the final score line (a machine-readable report asked for on
+                     standard output is still printed whole)
   -h, --help         this help
+
+On a terminal, each check is listed as it finishes and results are in colour
+(NO_COLOR=1 turns colour off). Under GitHub Actions (GITHUB_ACTIONS=true) each
+failed check is also an ::error annotation (on standard error) and a table of
+the checks is appended to the job summary (GITHUB_STEP_SUMMARY); with
+--format classroom the payload is written to GITHUB_OUTPUT as 'result', for
+the Classroom reporter. SOCKLAB_GITHUB=off turns all of this off.
 
 Examples:
   deno task grade client-server
   deno task grade client-server --submission reference/client-server/c
   deno task grade client-server --only build,server-with-c-client --verbose
   deno task grade client-server --format json --output report.json
+  deno task grade client-server --quiet
+  deno task grade all
+  deno task grade all --submission ~/labs             # ~/labs/client-server/, ~/labs/fork-server/, ...
+  deno task grade client-server,fork-server --format junit --output junit.xml
+  deno task grade client-server --format classroom    # in a Classroom workflow step
+  deno task grade client-server --format gradescope --output /autograder/results/results.json
 
-Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error.`;
+Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error;
+with several labs, the worst of the labs'.`;
 
 /**
  * Runs the command line; returns the exit status.
@@ -68,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
         jobs: { type: "string" },
         set: { type: "string", multiple: true, default: [] },
         verbose: { type: "boolean", default: false },
+        quiet: { type: "boolean", short: "q", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -82,12 +114,13 @@ export async function main(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     return usageError(
       positionals.length === 0
-        ? `which lab? The labs are: ${knownLabs().join(", ")}`
-        : "grade one lab at a time",
+        ? `which lab? The labs are: ${knownLabs().join(", ")} (or 'all')`
+        : "name several labs as one comma-separated list (lab,lab) or 'all'",
     );
   }
-  if (!FORMATS.includes(values.format as Format)) {
-    return usageError(`unknown format '${values.format}'; the formats are: ${FORMATS.join(", ")}`);
+  const format = values.format!;
+  if (!isFormatName(format)) {
+    return usageError(`unknown format '${format}'; the formats are: ${FORMAT_NAMES.join(", ")}`);
   }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
@@ -100,6 +133,12 @@ export async function main(args: string[]): Promise<number> {
     const raw = assignment.slice(at + 1);
     settings[assignment.slice(0, at)] = raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   }
+  const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+  const target = positionals[0];
+  const multiLab = target === "all" || target.includes(",");
+  if (multiLab && values.task) {
+    return usageError("--task replaces the task.yaml of one lab: grade one lab with it");
+  }
   if (values.output) {
     try {
       await Deno.writeTextFile(values.output, "");
@@ -107,32 +146,186 @@ export async function main(args: string[]): Promise<number> {
       return usageError(`cannot write the report to ${values.output}: ${(error as Error).message}`);
     }
   }
-  let report: GradeReport;
-  try {
-    report = await grade({
-      lab: positionals[0],
-      submission: values.submission,
-      taskFile: values.task,
-      only: values.only?.split(",").map((s) => s.trim()).filter(Boolean),
-      jobs,
-      settings,
-    });
-  } catch (error) {
-    if (error instanceof SetupError || error instanceof TaskConfigError) {
-      return usageError(error.message, false);
-    }
-    console.error(`grade: internal error: ${(error as Error)?.stack ?? error}`);
-    return EXIT.internal;
-  }
-  const rendered = values.format === "json" ? renderJson(report) : renderText(report, {
+
+  const env: OutputEnv = Deno.env.toObject();
+  const stdoutIsTerminal = Deno.stdout.isTerminal();
+  const request: DeliveryRequest = {
+    format,
+    output: values.output,
+    quiet: values.quiet,
     verbose: values.verbose,
-    color: !values.output && Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR"),
-  });
-  if (values.output) await Deno.writeTextFile(values.output, `${rendered}\n`);
-  else console.log(rendered);
+    color: colorWanted(stdoutIsTerminal, env),
+  };
+  const showProgress = progressWanted(request, stdoutIsTerminal, env);
+  const common = { jobs, settings, taskFile: values.task };
+
+  if (!multiLab) {
+    let report: GradeReport;
+    try {
+      report = await grade({
+        ...common,
+        lab: target,
+        submission: values.submission,
+        only,
+        onCheck: showProgress ? (check) => printProgress(check, undefined, request.color) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof SetupError || error instanceof TaskConfigError) {
+        if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(target, error.message));
+        return usageError(error.message, false);
+      }
+      console.error(`grade: internal error: ${(error as Error)?.stack ?? error}`);
+      return EXIT.internal;
+    }
+    const delivered = await deliver(report, request, env);
+    return Math.max(reportStatus(report), delivered);
+  }
+
+  const labs = target === "all"
+    ? knownLabs()
+    : [...new Set(target.split(",").map((s) => s.trim()).filter(Boolean))];
+  const unknown = labs.filter((lab) => !knownLabs().includes(lab));
+  if (labs.length === 0 || unknown.length > 0) {
+    return usageError(
+      `unknown lab${unknown.length === 1 ? "" : "s"} ${
+        unknown.map((l) => `'${l}'`).join(", ")
+      }; the labs are: ${knownLabs().join(", ")}`,
+      false,
+    );
+  }
+  const tasks = new Map<string, TaskConfig>();
+  for (const lab of labs) {
+    try {
+      tasks.set(lab, await loadTaskConfig(labPaths(lab).taskYaml));
+    } catch (error) {
+      if (error instanceof TaskConfigError) return usageError(error.message, false);
+      throw error;
+    }
+  }
+  const onlyByLab = new Map<string, string[] | undefined>();
+  if (only && only.length > 0) {
+    const nowhere = only.filter((id) => !labs.some((lab) => tasks.get(lab)!.checks.some((c) => c.id === id)));
+    if (nowhere.length > 0) {
+      return usageError(
+        `no lab graded here has the check${nowhere.length === 1 ? "" : "s"} ${nowhere.join(", ")}`,
+        false,
+      );
+    }
+    for (const lab of labs) {
+      const mine = only.filter((id) => tasks.get(lab)!.checks.some((c) => c.id === id));
+      if (mine.length > 0) onlyByLab.set(lab, mine);
+    }
+  } else {
+    for (const lab of labs) onlyByLab.set(lab, undefined);
+  }
+
+  const reports: GradeReport[] = [];
+  let status: number = EXIT.passed;
+  for (const [lab, labOnly] of onlyByLab) {
+    const options: GradeOptions = {
+      ...common,
+      lab,
+      submission: values.submission ? join(values.submission, lab) : undefined,
+      only: labOnly,
+      onCheck: showProgress ? (check) => printProgress(check, lab, request.color) : undefined,
+    };
+    try {
+      const report = await grade(options);
+      reports.push(report);
+      status = Math.max(status, reportStatus(report));
+    } catch (error) {
+      const setup = error instanceof SetupError || error instanceof TaskConfigError;
+      const message = setup
+        ? (error as Error).message
+        : `internal error: ${(error as Error)?.message ?? error}`;
+      console.error(`grade: ${lab}: ${setup ? message : (error as Error)?.stack ?? error}`);
+      if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(lab, message));
+      // The lab still counts, with no points: a Classroom max_score must not
+      // shrink because one lab's folder is missing.
+      reports.push(ungradedReport(lab, tasks.get(lab)!, labOnly, values.submission ?? "", message));
+      status = Math.max(status, setup ? EXIT.usage : EXIT.internal);
+    }
+  }
+  return Math.max(status, await deliver(reports, request, env));
+}
+
+/** 0 when every check passed, else 1. */
+function reportStatus(report: GradeReport): number {
   return report.score === report.max_score && report.checks.every((c) => c.status === "pass")
     ? EXIT.passed
     : EXIT.failed;
+}
+
+/** Prints and writes a run's output; returns 0, or 2 when a file could not be written. */
+async function deliver(
+  input: GradeReport | GradeReport[],
+  request: DeliveryRequest,
+  env: OutputEnv,
+): Promise<number> {
+  const plan = planDelivery(input, request, env);
+  let status: number = EXIT.passed;
+  for (const write of plan.writes) {
+    try {
+      await Deno.writeTextFile(write.path, write.text, { append: write.append });
+    } catch (error) {
+      console.error(`grade: cannot write ${write.path}: ${(error as Error).message}`);
+      status = EXIT.usage;
+    }
+  }
+  if (plan.stderr) writeAll(Deno.stderr, plan.stderr);
+  // A blank line parts the live progress from the report.
+  writeAll(Deno.stdout, progressPrinted ? `\n${plan.stdout}` : plan.stdout);
+  return status;
+}
+
+/** A lab that could not be graded: every check listed as an error worth nothing. */
+function ungradedReport(
+  lab: string,
+  task: TaskConfig,
+  only: string[] | undefined,
+  submissionRoot: string,
+  message: string,
+): GradeReport {
+  const checks: CheckReport[] = task.checks
+    .filter((check) => !only || only.includes(check.id))
+    .map((check) => ({
+      id: check.id,
+      title: check.title,
+      status: "error",
+      points: 0,
+      max_points: check.points,
+      rationale: `not graded: ${message}`,
+      hint: "",
+      transcript: "",
+      duration_ms: 0,
+      notes: [],
+    }));
+  return {
+    lab,
+    submission: submissionRoot
+      ? join(submissionRoot, lab)
+      : labPaths(lab).taskDir.replace(`${REPO_ROOT}/`, ""),
+    language: null,
+    score: 0,
+    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
+    checks,
+    build_output: "",
+    isolation: "none",
+    warnings: [`not graded: ${message}`],
+    duration_ms: 0,
+  };
+}
+
+let progressPrinted = false;
+
+function printProgress(check: CheckReport, lab: string | undefined, color: boolean | undefined): void {
+  progressPrinted = true;
+  writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = new TextEncoder().encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
 }
 
 function usageError(message: string, showUsage = true): number {

@@ -63,14 +63,14 @@ const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90",
  * ```
  */
 export function renderText(report: GradeReport, options: RenderOptions = {}): string {
-  const paint = (code: string, text: string) => options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const paint = (code: string, text: string) => paintIf(options.color, code, text);
   const lines: string[] = [];
   lines.push(
-    `${report.lab}: ${report.submission}${
+    `${report.lab}: ${visibleText(report.submission)}${
       report.language ? ` (${report.language === "c" ? "C" : "Python"})` : ""
     }`,
   );
-  for (const warning of report.warnings) lines.push(paint("33", `warning: ${warning}`));
+  for (const warning of report.warnings) lines.push(paint("33", `warning: ${visibleText(warning)}`));
   lines.push("");
   const idWidth = Math.max(...report.checks.map((c) => c.id.length));
   for (const check of report.checks) {
@@ -81,17 +81,19 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
       }  ${check.title}`,
     );
     const indent = "      ";
-    for (const note of check.notes) lines.push(`${indent}${note}`);
+    for (const note of check.notes) lines.push(`${indent}${visibleText(note)}`);
     if (check.status === "pass" && !options.verbose) continue;
-    if (check.rationale) lines.push(...wrap(check.rationale, `${indent}`));
-    if (check.hint) lines.push(...wrap(`hint: ${check.hint}`, indent));
+    if (check.rationale) lines.push(...wrap(visibleText(check.rationale), `${indent}`));
+    if (check.hint) lines.push(...wrap(`hint: ${visibleText(check.hint)}`, indent));
     if (check.id === "build" && report.build_output.trim() && (check.status !== "pass" || options.verbose)) {
       lines.push(`${indent}compiler output:`);
-      lines.push(...report.build_output.trimEnd().split("\n").slice(0, 30).map((l) => `${indent}  ${l}`));
+      lines.push(
+        ...visibleText(report.build_output.trimEnd()).split("\n").slice(0, 30).map((l) => `${indent}  ${l}`),
+      );
     }
     if (check.transcript && (check.status === "fail" || check.status === "error" || options.verbose)) {
       lines.push(`${indent}transcript:`);
-      lines.push(...check.transcript.split("\n").map((l) => `${indent}  ${l}`));
+      lines.push(...visibleText(check.transcript).split("\n").map((l) => `${indent}  ${l}`));
     }
   }
   if (report.checks.find((c) => c.id === "build")?.status === "pass" && report.build_output.trim()) {
@@ -104,16 +106,86 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
     }
   }
   lines.push("");
-  const passed = report.checks.filter((c) => c.status === "pass").length;
-  lines.push(
-    paint(
-      report.score === report.max_score ? "32" : "1",
-      `Score: ${fmtPoints(report.score)}/${
-        fmtPoints(report.max_score)
-      } (${passed}/${report.checks.length} checks passed) in ${(report.duration_ms / 1000).toFixed(1)} s`,
-    ),
-  );
+  lines.push(scoreLine(report, options));
   return lines.join("\n");
+}
+
+/**
+ * The last line of the text report: points, checks passed and time (what
+ * `--quiet` prints).
+ *
+ * @example
+ * ```ts ignore
+ * import { scoreLine } from "./report.ts";
+ * scoreLine(report); // "Score: 20/22 (11/12 checks passed) in 3.1 s"
+ * ```
+ */
+export function scoreLine(report: GradeReport, options: RenderOptions = {}): string {
+  const passed = report.checks.filter((c) => c.status === "pass").length;
+  return paintIf(
+    options.color,
+    report.score === report.max_score ? "32" : "1",
+    `Score: ${fmtPoints(report.score)}/${
+      fmtPoints(report.max_score)
+    } (${passed}/${report.checks.length} checks passed) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+  );
+}
+
+/**
+ * One line for a check that just finished (live progress on a terminal).
+ *
+ * @example
+ * ```ts ignore
+ * import { progressLine } from "./report.ts";
+ * progressLine(check, { lab: "client-server" }); // "✓ client-server build  1/1  0.4 s"
+ * ```
+ */
+export function progressLine(check: CheckReport, options: RenderOptions & { lab?: string } = {}): string {
+  const points = `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
+  const seconds = `${(check.duration_ms / 1000).toFixed(1)} s`;
+  return `${paintIf(options.color, COLOR[check.status], SYMBOL[check.status])} ${
+    options.lab ? `${options.lab} ` : ""
+  }${check.id}  ${points}  ${paintIf(options.color, "90", seconds)}`;
+}
+
+/**
+ * Whether to colour what goes to a stream: only a terminal, and never when
+ * `NO_COLOR` is set to anything but the empty string (no-color.org).
+ *
+ * @example
+ * ```ts
+ * import { colorWanted } from "./report.ts";
+ * colorWanted(true, { NO_COLOR: "1" }); // false
+ * ```
+ */
+export function colorWanted(isTerminal: boolean, env: Record<string, string | undefined>): boolean {
+  return isTerminal && !env.NO_COLOR;
+}
+
+/**
+ * Student output made safe to print: control characters other than tab and
+ * newline (escape sequences, carriage returns, bells, C1 controls) become
+ * `\xNN` text, so a student's program cannot colour, move or clear the
+ * reader's terminal, and a report outside a terminal holds no colour codes.
+ *
+ * @example
+ * ```ts
+ * import { visibleText } from "./report.ts";
+ * visibleText("\x1b[31mred\x1b[0m\n"); // "\\x1b[31mred\\x1b[0m\n"
+ * ```
+ */
+export function visibleText(text: string): string {
+  return text.replace(
+    CONTROL_BUT_TAB_AND_NEWLINE,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_BUT_TAB_AND_NEWLINE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+function paintIf(color: boolean | undefined, code: string, text: string): string {
+  return color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
 /**

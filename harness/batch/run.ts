@@ -179,7 +179,8 @@ async function gradeInProcess(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    // One grading among many: no GitHub annotations or job summary per student.
+    env: { NO_COLOR: "1", SOCKLAB_GITHUB: "off" },
   }).spawn();
   const output = child.output();
   try {

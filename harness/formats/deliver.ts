@@ -1,0 +1,138 @@
+/**
+ * Where each piece of a run's output goes, decided in one place (and
+ * without touching the world, so it is tested with a made-up environment):
+ *
+ * - The report in the chosen format goes to `--output FILE` if given;
+ *   else, for `classroom` under GitHub Actions with `GITHUB_OUTPUT` set, to
+ *   that file as `result=<base64>` (the Classroom reporter's input); else to
+ *   standard output.
+ * - When the report does not go to standard output, standard output shows
+ *   people the text report instead (`--format text --output FILE`: just the
+ *   score line, the rest is in the file). `--quiet` shrinks any text for
+ *   people to the final score line; a machine-readable report that goes to
+ *   standard output is printed whole.
+ * - Colour only in text for people on standard output, and only when the
+ *   caller says standard output is a terminal without `NO_COLOR`.
+ * - Under GitHub Actions (`GITHUB_ACTIONS=true`, unless `SOCKLAB_GITHUB=off`):
+ *   `::error` annotations on standard error (the runner reads workflow
+ *   commands from both streams, and standard output stays exactly the
+ *   report), and the Markdown summary appended to `GITHUB_STEP_SUMMARY`.
+ *
+ * @module
+ */
+
+import { classroomOutputLine } from "./classroom.ts";
+import type { Reports } from "./common.ts";
+import { githubAnnotations, githubStepSummary, onGithubActions } from "./github.ts";
+import { RENDERERS } from "./mod.ts";
+import type { FormatName } from "./mod.ts";
+import { finalScoreLine, renderTextReports } from "./text.ts";
+
+/** The environment variables that steer output. */
+export type OutputEnv = Record<string, string | undefined>;
+
+/** What the user asked for. */
+export interface DeliveryRequest {
+  format: FormatName;
+  /** `--output FILE`. */
+  output?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  /** Standard output is a terminal and `NO_COLOR` is not set. */
+  color?: boolean;
+}
+
+/** A file to write (or append to). */
+export interface FileWrite {
+  path: string;
+  text: string;
+  append: boolean;
+}
+
+/** Everything a run prints and writes. */
+export interface Delivery {
+  stdout: string;
+  stderr: string;
+  writes: FileWrite[];
+}
+
+/** Where the report in the chosen format goes. */
+export type PayloadDestination = "stdout" | "output-file" | "github-output";
+
+/**
+ * Where the report in the chosen format goes.
+ *
+ * @example
+ * ```ts
+ * import { payloadDestination } from "./deliver.ts";
+ * payloadDestination({ format: "classroom" }, { GITHUB_ACTIONS: "true", GITHUB_OUTPUT: "/tmp/out" });
+ * // "github-output"
+ * ```
+ */
+export function payloadDestination(request: DeliveryRequest, env: OutputEnv): PayloadDestination {
+  if (request.output) return "output-file";
+  if (request.format === "classroom" && onGithubActions(env) && env.GITHUB_OUTPUT) return "github-output";
+  return "stdout";
+}
+
+/**
+ * Whether live progress (a line per finished check) may be printed: only
+ * on a terminal, not with `--quiet`, and only where standard output carries
+ * text for people rather than a machine-readable report.
+ *
+ * @example
+ * ```ts
+ * import { progressWanted } from "./deliver.ts";
+ * progressWanted({ format: "json" }, true, {}); // false: the JSON goes to the terminal
+ * ```
+ */
+export function progressWanted(request: DeliveryRequest, stdoutIsTerminal: boolean, env: OutputEnv): boolean {
+  if (!stdoutIsTerminal || request.quiet) return false;
+  return request.format === "text" || payloadDestination(request, env) !== "stdout";
+}
+
+/**
+ * What to print and write for a run.
+ *
+ * @example
+ * ```ts ignore
+ * import { planDelivery } from "./deliver.ts";
+ * const plan = planDelivery(report, { format: "junit", output: "junit.xml" }, Deno.env.toObject());
+ * ```
+ */
+export function planDelivery(input: Reports, request: DeliveryRequest, env: OutputEnv): Delivery {
+  const delivery: Delivery = { stdout: "", stderr: "", writes: [] };
+  const destination = payloadDestination(request, env);
+  // Files never get colour; only standard output on a terminal does.
+  const plain = { verbose: request.verbose, color: false };
+  const forPeople = { verbose: request.verbose, color: request.color };
+
+  if (destination === "output-file") {
+    delivery.writes.push({
+      path: request.output!,
+      text: `${RENDERERS[request.format](input, plain)}\n`,
+      append: false,
+    });
+  }
+  if (request.format === "classroom" && onGithubActions(env) && env.GITHUB_OUTPUT) {
+    delivery.writes.push({ path: env.GITHUB_OUTPUT, text: classroomOutputLine(input), append: true });
+  }
+
+  if (destination === "stdout") {
+    delivery.stdout = request.format === "text"
+      ? (request.quiet ? finalScoreLine(input, forPeople) : renderTextReports(input, forPeople))
+      : RENDERERS[request.format](input, plain);
+  } else {
+    const scoreOnly = request.quiet || request.format === "text";
+    delivery.stdout = scoreOnly ? finalScoreLine(input, forPeople) : renderTextReports(input, forPeople);
+  }
+  delivery.stdout += "\n";
+
+  if (onGithubActions(env)) {
+    delivery.stderr = githubAnnotations(input);
+    if (env.GITHUB_STEP_SUMMARY) {
+      delivery.writes.push({ path: env.GITHUB_STEP_SUMMARY, text: githubStepSummary(input), append: true });
+    }
+  }
+  return delivery;
+}
