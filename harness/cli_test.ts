@@ -131,7 +131,11 @@ Deno.test("grade: a submission given as a symbolic link is built from a copy, ne
   try {
     const run = await runGradeCli(["client-server", "--submission", join(dir, "link"), "--only", "build"]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.deepEqual([...Deno.readDirSync(original)].map((e) => e.name).sort(), ["Makefile", "client.c", "server.c"]);
+    assert.deepEqual([...Deno.readDirSync(original)].map((e) => e.name).sort(), [
+      "Makefile",
+      "client.c",
+      "server.c",
+    ]);
     assert.equal(Deno.statSync(original).uid, Deno.uid());
   } finally {
     await Deno.remove(dir, { recursive: true });
