@@ -14,7 +14,8 @@ import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { jailCommand } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
-import { isListening, treeCpuTicks } from "./procfs.ts";
+import { acceptQueueLength, isListening, TCP_ESTABLISHED, tcpSockets, treeCpuTicks } from "./procfs.ts";
+import type { TcpSocketInfo } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
@@ -234,6 +235,82 @@ export class CheckContext {
     });
     this.#peers.push(peer);
     return peer;
+  }
+
+  /**
+   * Connects a harness client and waits until the server has `accept()`ed
+   * it: its end of the connection exists and the listener's accept queue is
+   * empty. A single-threaded server registers a client right after accepting
+   * it, so a message sent from then on must reach this client. Connecting
+   * one at a time also keeps within any listen backlog. Fails the check if
+   * the server does not accept in time.
+   */
+  async connectAccepted(
+    options: { port?: number; label?: string; server?: LabProcess } = {},
+  ): Promise<TcpPeer> {
+    const port = options.port ?? this.port;
+    const peer = await this.connect(options);
+    const mine = peer.localPort;
+    await this.#waitAccepted(
+      port,
+      (sockets) => sockets.some((s) => s.localPort === port && s.remotePort === mine),
+      `the ${peer.label}`,
+      options.server,
+    );
+    return peer;
+  }
+
+  /**
+   * Waits until at least `connections` connections to `port` are
+   * established on the server's side and none waits in its accept queue,
+   * for clients the harness does not own (reference programs).
+   */
+  async waitAccepted(
+    connections: number,
+    options: { port?: number; server?: LabProcess } = {},
+  ): Promise<void> {
+    const port = options.port ?? this.port;
+    await this.#waitAccepted(
+      port,
+      (sockets) =>
+        sockets.filter((s) => s.localPort === port && s.state === TCP_ESTABLISHED).length >= connections,
+      `${connections} client${connections === 1 ? "" : "s"}`,
+      options.server,
+    );
+  }
+
+  async #waitAccepted(
+    port: number,
+    connected: (sockets: TcpSocketInfo[]) => boolean,
+    who: string,
+    server?: LabProcess,
+  ): Promise<void> {
+    const timeoutMs = this.step;
+    let waiting = 0;
+    const accepted = await pollUntil(() => {
+      const sockets = tcpSockets();
+      waiting = acceptQueueLength(port, sockets) ?? 0;
+      if (waiting === 0 && connected(sockets)) return true;
+      if (server && !server.running) return false;
+      return undefined;
+    }, { timeoutMs, intervalMs: 2, what: `the server to accept ${who}` }).catch((error) => {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new CheckFailure(
+        `the ${server?.label ?? "server"} did not accept() ${who} within ${formatMs(timeoutMs)}${
+          waiting > 0
+            ? ` (${waiting} connection${waiting === 1 ? " was" : "s were"} waiting to be accepted)`
+            : ""
+        }`,
+        "keep the listening socket in the epoll set and accept() a new client each time it is readable",
+      );
+    });
+    if (!accepted) {
+      throw new CheckFailure(
+        `the ${server!.label} ${describeExit(server!.status!)} before it accepted ${who}${
+          stderrExcerpt(server!)
+        }`,
+      );
+    }
   }
 
   /** Listens as a harness server on `127.0.0.1:port`. */

@@ -194,3 +194,76 @@ export function isListening(port: number): boolean {
 export function zombieChildren(pid: number, all = allProcesses()): ProcStat[] {
   return all.filter((p) => p.ppid === pid && p.state === "Z");
 }
+
+/** One TCP socket of this network namespace, as `/proc/net/tcp` lists it. */
+export interface TcpSocketInfo {
+  localPort: number;
+  remotePort: number;
+  /** `/proc/net/tcp` state number in hex: `01` established, `0A` listen, `08` close-wait, … */
+  state: string;
+  /**
+   * For a listening socket, connections waiting in its accept queue; for
+   * others, bytes received and not yet read by the application.
+   */
+  rxQueue: number;
+  /** Bytes sent and not yet acknowledged. */
+  txQueue: number;
+  /** Socket inode (as in `/proc/PID/fd/N -> socket:[inode]`). */
+  inode: string;
+}
+
+/** `/proc/net/tcp` state of an established connection. */
+export const TCP_ESTABLISHED = "01";
+
+/**
+ * Every TCP socket of this network namespace (IPv4 and IPv6).
+ *
+ * @example
+ * ```ts
+ * import { tcpSockets } from "./procfs.ts";
+ * const listening = tcpSockets().filter((s) => s.state === "0A");
+ * ```
+ */
+export function tcpSockets(): TcpSocketInfo[] {
+  const sockets: TcpSocketInfo[] = [];
+  const port = (address: string) => parseInt(address.slice(address.lastIndexOf(":") + 1), 16);
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(table);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      const [tx, rx] = fields[4].split(":");
+      sockets.push({
+        localPort: port(fields[1]),
+        remotePort: port(fields[2]),
+        state: fields[3],
+        txQueue: parseInt(tx, 16),
+        rxQueue: parseInt(rx, 16),
+        inode: fields[9],
+      });
+    }
+  }
+  return sockets;
+}
+
+/**
+ * How many connections wait in the accept queue of the socket listening on
+ * `port` (completed handshakes the server has not `accept()`ed yet), or
+ * `undefined` if nothing listens there.
+ *
+ * @example
+ * ```ts
+ * import { acceptQueueLength } from "./procfs.ts";
+ * const waiting = acceptQueueLength(5000) ?? 0;
+ * ```
+ */
+export function acceptQueueLength(port: number, sockets = tcpSockets()): number | undefined {
+  const listeners = sockets.filter((s) => s.localPort === port && s.state === TCP_LISTEN);
+  if (listeners.length === 0) return undefined;
+  return listeners.reduce((sum, s) => sum + s.rxQueue, 0);
+}
