@@ -113,8 +113,11 @@ function join(t: CheckContext, server: LabProcess, label: string): Promise<TcpPe
 /** Starts the student's server and connects `count` harness clients, each accepted before the next. */
 async function chatRoom(t: CheckContext, count: number): Promise<{ server: LabProcess; clients: TcpPeer[] }> {
   const server = await t.startServer(t.submission);
-  const clients: TcpPeer[] = [];
-  for (let i = 0; i < count; i++) clients.push(await join(t, server, `client ${clientName(i)}`));
+  const clients = await whileServerRuns(
+    server,
+    "while its first clients were joining",
+    () => t.connectMany(count, { label: (i) => `client ${clientName(i)}`, server }),
+  );
   return { server, clients };
 }
 
@@ -428,10 +431,11 @@ export default defineGrader({
     "hundred-clients": async (t) => {
       const count = Number(t.settings.crowd_size ?? 100);
       const server = await t.startServer(t.submission);
-      const clients: TcpPeer[] = [];
-      for (let i = 0; i < count; i++) {
-        clients.push(await join(t, server, `client ${i + 1}`));
-      }
+      const clients = await whileServerRuns(
+        server,
+        `while ${count} clients were joining`,
+        () => t.connectMany(count, { label: (i) => `client ${i + 1}`, server }),
+      );
       t.note(`${count} clients connected and accepted`);
       for (
         const [from, text] of [[0, message("first", "hello crowd")], [
