@@ -71,11 +71,15 @@ function message(tag: string, body = "the quick brown fox"): string {
   return `${tag}: ${body}`;
 }
 
-/** A 255-byte message (the protocol's maximum) whose every stretch is unique. */
+/** A 255-byte message (the protocol's maximum) of letters that do not repeat in a pattern. */
 function longMessage(tag: string): string {
   let text = `${tag}-255:`;
-  for (let i = 0; text.length < 255; i++) text += String.fromCharCode(97 + ((i * 7 + i * i) % 26));
-  return text.slice(0, 254) + "!";
+  // A small linear congruential sequence (period 65536): no stretch of it recurs within 255 letters.
+  for (let x = 7; text.length < 254;) {
+    x = (x * 75 + 74) % 65537;
+    text += String.fromCharCode(97 + (x % 26));
+  }
+  return text + "!";
 }
 
 /** Client labels: client A, B, C, … then numbers. */
