@@ -194,3 +194,27 @@ export function isListening(port: number): boolean {
 export function zombieChildren(pid: number, all = allProcesses()): ProcStat[] {
   return all.filter((p) => p.ppid === pid && p.state === "Z");
 }
+
+/**
+ * Live processes running the same program as `pid` (same command line):
+ * `pid` itself, its forked children, and any it daemonised, which are no
+ * longer its descendants. Zombies have no command line and are not counted.
+ *
+ * @example
+ * ```ts
+ * import { sameProgram } from "./procfs.ts";
+ * const copies = sameProgram(Deno.pid).length; // 1
+ * ```
+ */
+export function sameProgram(pid: number): number[] {
+  const cmdline = (p: number) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${p}/cmdline`);
+    } catch {
+      return "";
+    }
+  };
+  const own = cmdline(pid);
+  if (!own) return [];
+  return allProcesses().filter((p) => p.state !== "Z" && cmdline(p.pid) === own).map((p) => p.pid);
+}

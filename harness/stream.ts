@@ -159,9 +159,17 @@ export class TextStream {
   }
 
   /** Waits until the stream ends (or the deadline passes: then false). */
-  async waitEnd(timeoutMs: number): Promise<boolean> {
+  waitEnd(timeoutMs: number): Promise<boolean> {
+    return this.waitUntil(() => this.#ended, timeoutMs);
+  }
+
+  /**
+   * Waits until `condition` holds, checked whenever data arrives or the
+   * stream ends; false if the deadline passes first.
+   */
+  async waitUntil(condition: (stream: TextStream) => boolean, timeoutMs: number): Promise<boolean> {
     try {
-      await withDeadline(this.#until(() => this.#ended), timeoutMs, "EOF");
+      await withDeadline(this.#until(() => condition(this)), timeoutMs, "a condition on the stream");
       return true;
     } catch (error) {
       if (error instanceof DeadlineError) return false;

@@ -197,3 +197,23 @@ export async function runGradeCli(args: string[], env: Record<string, string> = 
     pid: child.pid,
   };
 }
+
+/**
+ * Processes a grading left alive: those of its student uid, or with its
+ * temporary directory in their command line. (`ps` reads /proc, which Deno
+ * keeps behind --allow-all.)
+ *
+ * @example
+ * ```ts ignore
+ * import { processesLeftBehind, runGradeCli } from "./testing.ts";
+ * const run = await runGradeCli(["fork-server"], { TMPDIR: dir });
+ * const left = await processesLeftBehind(gradingUid(run.pid), dir);
+ * ```
+ */
+export async function processesLeftBehind(uid: number, tempDir: string): Promise<string[]> {
+  const ps = await new Deno.Command("ps", { args: ["-eo", "pid=,uid=,args="], stdout: "piped" }).output();
+  return new TextDecoder().decode(ps.stdout).split("\n").filter((line) => {
+    const [, owner, ...args] = line.trim().split(/\s+/);
+    return Number(owner) === uid || args.join(" ").includes(tempDir);
+  });
+}
