@@ -23,6 +23,8 @@ export interface FixtureExpectation {
   bug: string;
   /** The ids of the checks it must fail; every other check must pass. */
   fails: string[];
+  /** Settings this fixture is graded with (over the suite's), e.g. a larger upload. */
+  settings?: Record<string, unknown>;
 }
 
 /** A fixture with its expectation. */
@@ -120,7 +122,8 @@ export interface LabTestOptions {
  */
 export function defineLabTests(lab: string, options: LabTestOptions = {}): void {
   const parallel = options.parallel ?? 3;
-  const gradeIt = (submission: string) => grade({ lab, submission, settings: options.settings, jobs: 2 });
+  const gradeIt = (submission: string, settings: Record<string, unknown> = {}) =>
+    grade({ lab, submission, settings: { ...options.settings, ...settings }, jobs: 2 });
   const paths = labPaths(lab);
 
   for (const language of ["c", "python"]) {
@@ -135,7 +138,7 @@ export function defineLabTests(lab: string, options: LabTestOptions = {}): void 
   Deno.test(`${lab}: every fixture fails exactly its listed checks`, async () => {
     const fixtures = await loadFixtures(lab);
     const problems = await mapLimited(fixtures, parallel, async (fixture) => {
-      const problem = fixtureMismatch(await gradeIt(fixture.dir), fixture.fails);
+      const problem = fixtureMismatch(await gradeIt(fixture.dir, fixture.settings), fixture.fails);
       return problem ? `${fixture.name} (${fixture.bug}):\n  ${problem}` : undefined;
     });
     const found = problems.filter(Boolean);
