@@ -21,7 +21,7 @@ import { openFdCount, zombieChildren } from "../harness/procfs.ts";
 import { countProcessCreations, readSyscalls, seenAny } from "../harness/strace.ts";
 import { formatRate, formatSize, receiveUpload, sendUpload } from "../harness/upload.ts";
 import type { TransferResult } from "../harness/upload.ts";
-import { DeadlineError, formatMs, pollUntil } from "../harness/wait.ts";
+import { formatMs, settle } from "../harness/wait.ts";
 
 const EPOLL_WAITS = ["epoll_wait", "epoll_pwait", "epoll_pwait2"];
 const PROCESS_CREATION = ["fork", "vfork", "clone", "clone3"];
@@ -142,21 +142,6 @@ async function smallUpload(
     'print a line containing "Received" once a client\'s upload is complete',
   );
   await peer.close();
-}
-
-/** Waits until a /proc reading satisfies `ok`; returns the last reading either way. */
-async function settle<T>(read: () => T, ok: (value: T) => boolean, timeoutMs: number) {
-  try {
-    const value = await pollUntil(() => (ok(read()) ? read() : undefined), {
-      timeoutMs,
-      what: "a settled state",
-      intervalMs: 10,
-    });
-    return { value, ok: true };
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
-    return { value: read(), ok: false };
-  }
 }
 
 /** Puts `test-file.txt` of `size` bytes where the student's client will look for it. */

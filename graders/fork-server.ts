@@ -16,7 +16,7 @@ import type { TcpPeer } from "../harness/peer.ts";
 import { openFdCount, sameProgram, zombieChildren } from "../harness/procfs.ts";
 import type { LabProcess } from "../harness/process.ts";
 import { countProcessCreations } from "../harness/strace.ts";
-import { DeadlineError, formatMs, pollUntil } from "../harness/wait.ts";
+import { formatMs, settle } from "../harness/wait.ts";
 
 const OUT_OF_RANGE = "out of range";
 
@@ -141,24 +141,6 @@ function requireAlive(server: LabProcess, after: string): void {
       } ${after}`,
       "the parent must keep accepting whatever a client does; only the child serving it may end",
     );
-  }
-}
-
-/** Waits until a /proc reading settles to what is wanted; returns the last reading on deadline. */
-async function settle<T>(
-  read: () => T,
-  ok: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<{ value: T; ok: boolean }> {
-  try {
-    const value = await pollUntil(() => {
-      const value = read();
-      return ok(value) ? value : undefined;
-    }, { timeoutMs, what: "a settled state", intervalMs: 10 });
-    return { value, ok: true };
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
-    return { value: read(), ok: false };
   }
 }
 
