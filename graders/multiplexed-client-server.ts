@@ -371,7 +371,7 @@ export default defineGrader({
         const expected = sent.filter((_, s) => s !== r);
         const all = expected.flat();
         const complete = await receiver.received.waitUntil(
-          (text) => all.every((m) => text.includes(m)),
+          (seen) => all.every((m) => seen.text.includes(m)),
           t.step,
         );
         if (!complete) {
@@ -451,7 +451,7 @@ export default defineGrader({
         const others = clients.filter((c) => c !== sender);
         await whileServerRuns(server, `with ${count} clients connected`, () => sender.send(text));
         const got = await Promise.all(
-          others.map((c) => c.received.waitUntil((seen) => seen.includes(text), t.step)),
+          others.map((c) => c.received.waitUntil((seen) => seen.text.includes(text), t.step)),
         );
         const missed = others.filter((_, i) => !got[i]);
         if (missed.length > 0) {

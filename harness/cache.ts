@@ -50,6 +50,8 @@ export async function cached(
   const staging = await Deno.makeTempDir({ dir: root, prefix: `.staging-${name}-` });
   try {
     if (!await produce(staging)) return undefined;
+    // Student code (another uid, where the grader is root) may load helpers from here.
+    await Deno.chmod(staging, 0o755);
     try {
       await Deno.rename(staging, entry);
     } catch (error) {

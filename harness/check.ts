@@ -23,6 +23,18 @@ import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
 export { CheckFailure, require } from "./failure.ts";
 export type { Language, Program, Role } from "./build.ts";
 
+/** Marks a progress line on the check runner's stdout. */
+export const PROGRESS_MARK = "\x1esocklab-progress ";
+
+/** The progress of a long step of a check. */
+export interface ProgressEvent {
+  label: string;
+  done: number;
+  total: number;
+  /** The check runner's clock, in milliseconds. */
+  atMs: number;
+}
+
 /** One check of a lab. */
 export type CheckFunction = (t: CheckContext) => Promise<void>;
 
@@ -83,6 +95,8 @@ export interface StartProgramOptions {
   traceSyscalls?: string[];
   /** Name in reports; `server`, `client`, `reference server`, … by default. */
   label?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -159,6 +173,8 @@ export class CheckContext {
       command = [
         "strace",
         "-f",
+        // Stop only at the traced calls: a program making millions of others keeps its speed.
+        "--seccomp-bpf",
         "-qq",
         "-e",
         "signal=none",
@@ -177,7 +193,7 @@ export class CheckContext {
       label,
       transcript: this.transcript,
       outputCapChars: this.env.outputCapChars,
-      env: { PYTHONDONTWRITEBYTECODE: "1" },
+      env: { PYTHONDONTWRITEBYTECODE: "1", ...options.env },
       wrapperDepth: traceFile ? 1 : 0,
     });
     this.#processes.push(process);
@@ -386,6 +402,15 @@ export class CheckContext {
     if (!result.success) throw new Error("the CPU yardstick failed");
     const used = treeCpuTicks(pid) - before;
     return (used * 10) / yardstickMs;
+  }
+
+  /**
+   * Reports the progress of a long step (an upload) to the grading process,
+   * which shows it live on a terminal.
+   */
+  progress(label: string, done: number, total: number): void {
+    const event: ProgressEvent = { label, done, total, atMs: Math.round(performance.now()) };
+    console.log(`${PROGRESS_MARK}${JSON.stringify(event)}`);
   }
 
   /** Kills every program and closes every peer this check started. */

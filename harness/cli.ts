@@ -17,8 +17,9 @@ import type { DeliveryRequest, OutputEnv } from "./formats/deliver.ts";
 import { githubSetupAnnotation, onGithubActions } from "./formats/github.ts";
 import { FORMAT_NAMES, isFormatName } from "./formats/mod.ts";
 import { grade, SetupError } from "./grade.ts";
-import type { GradeOptions } from "./grade.ts";
+import type { CheckProgress, GradeOptions } from "./grade.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { TransferDisplay } from "./progress_display.ts";
 import { colorWanted, progressLine } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
@@ -157,7 +158,18 @@ export async function main(args: string[]): Promise<number> {
     color: colorWanted(stdoutIsTerminal, env),
   };
   const showProgress = progressWanted(request, stdoutIsTerminal, env);
-  const common = { jobs, settings, taskFile: values.task };
+  // Long transfers: live on a terminal; plain lines on stderr elsewhere (stdout keeps the report).
+  const transfers = new TransferDisplay(
+    showProgress ? "live" : values.quiet ? "off" : "lines",
+    (text) => writeAll(showProgress ? Deno.stdout : Deno.stderr, text),
+  );
+  transferDisplay = transfers;
+  const common = {
+    jobs,
+    settings,
+    taskFile: values.task,
+    onProgress: (p: CheckProgress) => transfers.update(p),
+  };
 
   if (!multiLab) {
     let report: GradeReport;
@@ -318,7 +330,10 @@ function ungradedReport(
 
 let progressPrinted = false;
 
+let transferDisplay: TransferDisplay | undefined;
+
 function printProgress(check: CheckReport, lab: string | undefined, color: boolean | undefined): void {
+  transferDisplay?.clear();
   progressPrinted = true;
   writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);
 }

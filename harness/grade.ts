@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
-import type { Grader } from "./check.ts";
+import { PROGRESS_MARK } from "./check.ts";
+import type { Grader, ProgressEvent } from "./check.ts";
 import { gradingUid, handOver, reachableByOthers } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
@@ -45,8 +46,15 @@ export interface GradeOptions {
   jobs?: number;
   /** Use this `task.yaml` instead of `tasks/<lab>/task.yaml` (an instructor trying new points or limits). */
   taskFile?: string;
+  /** Called with the progress of a check's long steps (uploads). */
+  onProgress?: (progress: CheckProgress) => void;
   /** Called as each check finishes (for live progress). */
   onCheck?: (check: CheckReport) => void;
+}
+
+/** The progress of a long step of a running check. */
+export interface CheckProgress extends ProgressEvent {
+  check: string;
 }
 
 /** The check every task may list that the harness itself performs. */
@@ -140,7 +148,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     const jobs = isolation.mode === "host"
       ? 1
       : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
-    const checks = await runChecks(context, selected, jobs, options.onCheck);
+    const checks = await runChecks(context, selected, jobs, options.onCheck, options.onProgress);
     const score = checks.reduce((sum, c) => sum + c.points, 0);
     return {
       lab: options.lab,
@@ -260,6 +268,7 @@ async function runChecks(
   selected: CheckConfig[],
   jobs: number,
   onCheck?: (check: CheckReport) => void,
+  onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
   const reports = new Map<string, Promise<CheckReport>>();
   const slots = new Semaphore(jobs);
@@ -282,7 +291,7 @@ async function runChecks(
           report = await slots.run(() =>
             context.deadline - performance.now() < MIN_CHECK_MS
               ? Promise.resolve(outOfTime(check, context.task))
-              : runOneCheck(context, check)
+              : runOneCheck(context, check, onProgress)
           );
         }
         onCheck?.(report);
@@ -335,7 +344,11 @@ function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
   };
 }
 
-async function runOneCheck(context: RunContext, check: CheckConfig): Promise<CheckReport> {
+async function runOneCheck(
+  context: RunContext,
+  check: CheckConfig,
+  onProgress?: (progress: CheckProgress) => void,
+): Promise<CheckReport> {
   const started = performance.now();
   const { task } = context;
   const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
@@ -381,6 +394,11 @@ async function runOneCheck(context: RunContext, check: CheckConfig): Promise<Che
   // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
   const run = await runSandboxed(command, context.isolation, {
     timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
+    onStdoutLine: (line) => {
+      if (onProgress && line.startsWith(PROGRESS_MARK)) {
+        onProgress({ check: check.id, ...JSON.parse(line.slice(PROGRESS_MARK.length)) as ProgressEvent });
+      }
+    },
   });
   let outcome: CheckOutcome;
   try {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { gradingUid } from "./jail.ts";
 import { labPaths, REPO_ROOT } from "./labs.ts";
-import { runGradeCli } from "./testing.ts";
+import { processesLeftBehind, runGradeCli } from "./testing.ts";
 
 const LIMITS = {
   step_timeout_ms: 1500,
@@ -46,18 +46,6 @@ async function shortTaskFile(dir: string): Promise<string> {
   const file = join(dir, "task.yaml");
   await Deno.writeTextFile(file, stringify(task));
   return file;
-}
-
-/**
- * Processes of a grading still alive: its student uid, or its temp directory
- * in their command line. (`ps` reads /proc, which Deno keeps behind -A.)
- */
-async function leftovers(uid: number, tempDir: string): Promise<string[]> {
-  const ps = await new Deno.Command("ps", { args: ["-eo", "pid=,uid=,args="], stdout: "piped" }).output();
-  return new TextDecoder().decode(ps.stdout).split("\n").filter((line) => {
-    const [, owner, ...args] = line.trim().split(/\s+/);
-    return Number(owner) === uid || args.join(" ").includes(tempDir);
-  });
 }
 
 function exists(path: string): boolean {
@@ -101,7 +89,7 @@ async function gradeHostile(name: string, taskFile: string): Promise<string[]> {
     }
     if (!MENTIONS[name].test(said)) problems.push(`the report does not mention ${MENTIONS[name]}`);
     if (run.wallMs > LIMITS.grading_timeout_ms + SLACK_MS) problems.push(`took ${Math.round(run.wallMs)} ms`);
-    const left = await leftovers(gradingUid(run.pid), tempDir);
+    const left = await processesLeftBehind(gradingUid(run.pid), tempDir);
     if (left.length > 0) problems.push(`processes left behind:\n    ${left.join("\n    ")}`);
     const files = [...Deno.readDirSync(tempDir)].map((e) => e.name);
     if (files.length > 0) problems.push(`temporary files left behind: ${files.join(", ")}`);

@@ -10,8 +10,11 @@ import { fileURLToPath } from "node:url";
 import { cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 
-/** The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail. */
-export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail"] as const;
+/**
+ * The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail, and
+ * a preloaded library that makes socket sends short.
+ */
+export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail", "short_send.so"] as const;
 
 /**
  * Returns a directory holding every compiled helper; throws with the
@@ -25,12 +28,23 @@ export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail"] as const;
  * ```
  */
 export async function nativeHelpers(): Promise<string> {
-  const sources = NATIVE_HELPERS.map((name) => fileURLToPath(new URL(`./native/${name}.c`, import.meta.url)));
+  const sources = NATIVE_HELPERS.map((name) =>
+    fileURLToPath(new URL(`./native/${name.replace(/\.so$/, "")}.c`, import.meta.url))
+  );
   const key = (await fingerprint(sources)).slice(0, 16);
   const dir = await cached(`native-${key}`, async (outDir) => {
     await Promise.all(sources.map(async (source, i) => {
+      const library = NATIVE_HELPERS[i].endsWith(".so");
       const result = await new Deno.Command("cc", {
-        args: ["-O2", "-Wall", "-o", join(outDir, NATIVE_HELPERS[i]), source],
+        args: [
+          "-O2",
+          "-Wall",
+          ...(library ? ["-shared", "-fPIC"] : []),
+          "-o",
+          join(outDir, NATIVE_HELPERS[i]),
+          source,
+          ...(library ? ["-ldl"] : []),
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();

@@ -32,6 +32,7 @@ export class TcpPeer {
   /** Everything received, in order. */
   readonly received: TextStream;
   #closed = false;
+  #reset = false;
   readonly #pumping: Promise<void>;
 
   private constructor(
@@ -40,11 +41,13 @@ export class TcpPeer {
     readonly transcript: Transcript,
     /** Who is at the other end, for messages: `server`, `client`. */
     readonly remote: string,
+    /** Read in the background into `received`; off when the check reads `conn` itself (bulk data). */
+    pump = true,
   ) {
     this.received = new TextStream(`what the ${label} received`, {
       onChunk: (text) => transcript.record(`${remote} → ${label}`, text),
     });
-    this.#pumping = this.#pump();
+    this.#pumping = pump ? this.#pump() : Promise.resolve();
   }
 
   /**
@@ -76,8 +79,8 @@ export class TcpPeer {
   }
 
   /** Wraps a connection accepted by {@link TcpListenerPeer}. */
-  static accepted(conn: Deno.TcpConn, label: string, transcript: Transcript): TcpPeer {
-    return new TcpPeer(conn, label, transcript, "client");
+  static accepted(conn: Deno.TcpConn, label: string, transcript: Transcript, pump = true): TcpPeer {
+    return new TcpPeer(conn, label, transcript, "client", pump);
   }
 
   /** Sends `text` in one write. A connection the peer reset fails the check. */
@@ -120,6 +123,11 @@ export class TcpPeer {
         options.hint,
       );
     }
+  }
+
+  /** Whether the peer reset the connection (RST) rather than closing it. */
+  get wasReset(): boolean {
+    return this.#reset;
   }
 
   /** Waits until the peer closes its side (end of stream); false on deadline. */
@@ -178,8 +186,11 @@ export class TcpPeer {
         if (n === null) break;
         this.received.push(buffer.slice(0, n));
       }
-    } catch {
-      // Reset or closed by us.
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset && !this.#closed) {
+        this.#reset = true;
+        this.transcript.note(`the ${this.remote} reset the connection to the ${this.label}`);
+      }
     } finally {
       if (!this.#closed) this.transcript.note(`${this.remote} closed the connection to the ${this.label}`);
       this.received.end();
@@ -212,12 +223,15 @@ export class TcpListenerPeer {
     return new TcpListenerPeer(listener, options.transcript);
   }
 
-  /** Accepts one connection, failing the check if none comes in time. */
-  async accept(options: { timeoutMs: number; label?: string }): Promise<TcpPeer> {
+  /**
+   * Accepts one connection, failing the check if none comes in time. With
+   * `raw`, nothing reads the connection but the check (for bulk data).
+   */
+  async accept(options: { timeoutMs: number; label?: string; raw?: boolean }): Promise<TcpPeer> {
     try {
       const conn = await withDeadline(this.listener.accept(), options.timeoutMs, "a client");
       this.transcript.note("a client connected to the harness server");
-      return TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript);
+      return TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript, !options.raw);
     } catch (error) {
       if (!(error instanceof DeadlineError)) throw error;
       throw new CheckFailure(

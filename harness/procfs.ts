@@ -272,3 +272,27 @@ export function acceptQueueLength(port: number, sockets = tcpSockets()): number 
   if (listeners.length === 0) return undefined;
   return listeners.reduce((sum, s) => sum + s.rxQueue, 0);
 }
+
+/**
+ * Live processes running the same program as `pid` (same command line):
+ * `pid` itself, its forked children, and any it daemonised, which are no
+ * longer its descendants. Zombies have no command line and are not counted.
+ *
+ * @example
+ * ```ts
+ * import { sameProgram } from "./procfs.ts";
+ * const copies = sameProgram(Deno.pid).length; // 1
+ * ```
+ */
+export function sameProgram(pid: number): number[] {
+  const cmdline = (p: number) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${p}/cmdline`);
+    } catch {
+      return "";
+    }
+  };
+  const own = cmdline(pid);
+  if (!own) return [];
+  return allProcesses().filter((p) => p.state !== "Z" && cmdline(p.pid) === own).map((p) => p.pid);
+}

@@ -78,6 +78,8 @@ export interface SandboxOptions {
   env?: Record<string, string>;
   /** Characters of stdout and of stderr kept each. */
   outputCap?: number;
+  /** Called with each line of stdout as it arrives. */
+  onStdoutLine?: (line: string) => void;
 }
 
 /**
@@ -108,7 +110,7 @@ export async function runSandboxed(
     stderr: "piped",
   }).spawn();
   const output = Promise.all([
-    collect(child.stdout, options.outputCap),
+    collect(child.stdout, options.outputCap, options.onStdoutLine),
     collect(child.stderr, options.outputCap),
   ]);
   let timedOut = false;
@@ -141,11 +143,22 @@ export async function runSandboxed(
   return { code: status.code, stdout, stderr, timedOut };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, cap = 64 * 1024): Promise<string> {
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  cap = 64 * 1024,
+  onLine?: (line: string) => void,
+): Promise<string> {
   let text = "";
+  let partial = "";
   const decoder = new TextDecoder();
   for await (const chunk of stream) {
-    if (text.length < cap) text += decoder.decode(chunk, { stream: true });
+    const decoded = decoder.decode(chunk, { stream: true });
+    if (text.length < cap) text += decoded;
+    if (onLine) {
+      const lines = (partial + decoded).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line);
+    }
   }
   return text;
 }

@@ -63,3 +63,25 @@ export async function readSyscalls(traceFile: string): Promise<SyscallCounts> {
 export function seenAny(counts: SyscallCounts, wanted: string[]): string[] {
   return wanted.filter((name) => (counts.get(name) ?? 0) > 0);
 }
+
+// "1234  clone(child_stack=NULL, flags=…SIGCHLD…" — a fork, unless CLONE_THREAD.
+const PROCESS_CREATION = /^\d+\s+(fork|vfork|clone|clone3)\(/;
+
+/**
+ * How many new processes (not threads) a trace shows being created: `fork`,
+ * `vfork`, and `clone`/`clone3` without `CLONE_THREAD`. Needs the calls'
+ * arguments, so the trace must not be abbreviated away.
+ *
+ * @example
+ * ```ts
+ * import { countProcessCreations } from "./strace.ts";
+ * countProcessCreations(
+ *   "7 clone(child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD) = 8\n" +
+ *     "7 clone3({flags=CLONE_VM|CLONE_THREAD|CLONE_SIGHAND, exit_signal=0}, 88) = 9\n",
+ * ); // 1
+ * ```
+ */
+export function countProcessCreations(log: string): number {
+  return log.split("\n").filter((line) => PROCESS_CREATION.test(line) && !line.includes("CLONE_THREAD"))
+    .length;
+}

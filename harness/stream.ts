@@ -159,47 +159,20 @@ export class TextStream {
   }
 
   /** Waits until the stream ends (or the deadline passes: then false). */
-  async waitEnd(timeoutMs: number): Promise<boolean> {
-    try {
-      await withDeadline(this.#until(() => this.#ended), timeoutMs, "EOF");
-      return true;
-    } catch (error) {
-      if (error instanceof DeadlineError) return false;
-      throw error;
-    }
+  waitEnd(timeoutMs: number): Promise<boolean> {
+    return this.waitUntil(() => this.#ended, timeoutMs);
   }
 
   /**
-   * Waits until `condition` holds for everything kept so far, without moving
-   * the cursor: for several texts whose relative order is free (messages of
-   * different senders interleaved in one stream). Resolves `false` when the
-   * stream ends or the deadline passes first.
-   *
-   * @example
-   * ```ts
-   * import { TextStream } from "./stream.ts";
-   * const received = new TextStream("what client A received");
-   * received.push(new TextEncoder().encode("[Client 2]: b1[Client 3]: c1"));
-   * const both = await received.waitUntil((text) => text.includes("c1") && text.includes("b1"), 1000);
-   * ```
+   * Waits until `condition` holds, checked whenever data arrives or the
+   * stream ends; false if the deadline passes first.
    */
-  async waitUntil(condition: (text: string) => boolean, timeoutMs: number): Promise<boolean> {
-    const wait = { abandoned: false };
+  async waitUntil(condition: (stream: TextStream) => boolean, timeoutMs: number): Promise<boolean> {
     try {
-      await withDeadline(
-        (async () => {
-          while (!condition(this.#text)) {
-            if (this.#ended || wait.abandoned) throw new ExpectError("", this.name, "ended", "", 0);
-            await this.#next();
-          }
-        })(),
-        timeoutMs,
-        "a condition on the stream",
-      );
+      await withDeadline(this.#until(() => condition(this)), timeoutMs, "a condition on the stream");
       return true;
     } catch (error) {
-      wait.abandoned = true;
-      if (error instanceof DeadlineError || error instanceof ExpectError) return false;
+      if (error instanceof DeadlineError) return false;
       throw error;
     }
   }

@@ -23,6 +23,8 @@ export interface FixtureExpectation {
   bug: string;
   /** The ids of the checks it must fail; every other check must pass. */
   fails: string[];
+  /** Settings this fixture is graded with (over the suite's), e.g. a larger upload. */
+  settings?: Record<string, unknown>;
 }
 
 /** A fixture with its expectation. */
@@ -120,7 +122,8 @@ export interface LabTestOptions {
  */
 export function defineLabTests(lab: string, options: LabTestOptions = {}): void {
   const parallel = options.parallel ?? 3;
-  const gradeIt = (submission: string) => grade({ lab, submission, settings: options.settings, jobs: 2 });
+  const gradeIt = (submission: string, settings: Record<string, unknown> = {}) =>
+    grade({ lab, submission, settings: { ...options.settings, ...settings }, jobs: 2 });
   const paths = labPaths(lab);
 
   for (const language of ["c", "python"]) {
@@ -135,7 +138,7 @@ export function defineLabTests(lab: string, options: LabTestOptions = {}): void 
   Deno.test(`${lab}: every fixture fails exactly its listed checks`, async () => {
     const fixtures = await loadFixtures(lab);
     const problems = await mapLimited(fixtures, parallel, async (fixture) => {
-      const problem = fixtureMismatch(await gradeIt(fixture.dir), fixture.fails);
+      const problem = fixtureMismatch(await gradeIt(fixture.dir, fixture.settings), fixture.fails);
       return problem ? `${fixture.name} (${fixture.bug}):\n  ${problem}` : undefined;
     });
     const found = problems.filter(Boolean);
@@ -196,4 +199,24 @@ export async function runGradeCli(args: string[], env: Record<string, string> = 
     wallMs: performance.now() - started,
     pid: child.pid,
   };
+}
+
+/**
+ * Processes a grading left alive: those of its student uid, or with its
+ * temporary directory in their command line. (`ps` reads /proc, which Deno
+ * keeps behind --allow-all.)
+ *
+ * @example
+ * ```ts ignore
+ * import { processesLeftBehind, runGradeCli } from "./testing.ts";
+ * const run = await runGradeCli(["fork-server"], { TMPDIR: dir });
+ * const left = await processesLeftBehind(gradingUid(run.pid), dir);
+ * ```
+ */
+export async function processesLeftBehind(uid: number, tempDir: string): Promise<string[]> {
+  const ps = await new Deno.Command("ps", { args: ["-eo", "pid=,uid=,args="], stdout: "piped" }).output();
+  return new TextDecoder().decode(ps.stdout).split("\n").filter((line) => {
+    const [, owner, ...args] = line.trim().split(/\s+/);
+    return Number(owner) === uid || args.join(" ").includes(tempDir);
+  });
 }

@@ -93,3 +93,41 @@ export async function pollUntil<T>(
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${+(ms / 1000).toFixed(2)} s`;
 }
+
+/** What {@link settle} saw last, and whether it was what was wanted. */
+export interface Settled<T> {
+  value: T;
+  ok: boolean;
+}
+
+/**
+ * Reads a state (a zombie count, open descriptors, processes) until it is
+ * what `ok` wants or `timeoutMs` passes; returns the last reading either
+ * way, so a failure can say what the state was.
+ *
+ * @example
+ * ```ts
+ * import { settle } from "./wait.ts";
+ * let left = 3;
+ * const result = await settle(() => left--, (n) => n <= 1, 1000);
+ * // result: { value: 1, ok: true }
+ * ```
+ */
+export async function settle<T>(
+  read: () => T,
+  ok: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<Settled<T>> {
+  let last = read();
+  try {
+    await pollUntil(() => {
+      if (ok(last)) return true;
+      last = read();
+      return ok(last) ? true : undefined;
+    }, { timeoutMs, what: "a settled state", intervalMs: 10 });
+    return { value: last, ok: true };
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    return { value: last, ok: false };
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Bulk transfers of the harness: sending an upload of any size as fast as
+ * the peer takes it, and receiving one while checking every byte, both with
+ * a deadline and in constant memory.
+ *
+ * @module
+ */
+
+import { BLOCK, UploadPattern } from "./pattern.ts";
+import { DeadlineError, withDeadline } from "./wait.ts";
+
+/** How a transfer went. */
+export interface TransferResult {
+  /** Bytes moved before it ended. */
+  bytes: number;
+  /** Milliseconds from the first byte to the end. */
+  ms: number;
+  /** Why it ended early: `deadline`, or the error of the connection. */
+  stopped?: string;
+  /** For a received upload: the stream offset of the first wrong byte. */
+  mismatchAt?: number;
+}
+
+/** Bytes per second as people read it: `812 MB/s`. */
+export function formatRate(bytes: number, ms: number): string {
+  const perSecond = ms > 0 ? (bytes * 1000) / ms : 0;
+  return perSecond >= 1e9
+    ? `${(perSecond / 1e9).toFixed(2)} GB/s`
+    : perSecond >= 1e6
+    ? `${(perSecond / 1e6).toFixed(1)} MB/s`
+    : `${(perSecond / 1e3).toFixed(1)} kB/s`;
+}
+
+/** Sizes as people read them: `1 GiB`, `16 MiB`, `300 bytes`. */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1 << 30 && bytes % (1 << 30) === 0) return `${bytes / (1 << 30)} GiB`;
+  if (bytes >= 1 << 20) return `${+(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${+(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Sends `size` bytes of `pattern` on `conn`, a block per write. Stops at
+ * `timeoutMs` or at the first write error.
+ *
+ * @example
+ * ```ts ignore
+ * import { sendUpload } from "./upload.ts";
+ * const result = await sendUpload(conn, 1 << 30, new UploadPattern(1), { timeoutMs: 20_000 });
+ * ```
+ */
+export async function sendUpload(
+  conn: Deno.Conn,
+  size: number,
+  pattern: UploadPattern,
+  options: { timeoutMs: number; from?: number; onProgress?: (sent: number) => void },
+): Promise<TransferResult> {
+  const started = performance.now();
+  const state = { sent: options.from ?? 0, abandoned: false };
+  const nextReportAt = () => state.sent + Math.max(BLOCK, Math.floor(size / 16));
+  const sending = (async () => {
+    let report = nextReportAt();
+    while (state.sent < size && !state.abandoned) {
+      const within = state.sent % BLOCK;
+      const block = pattern.block(Math.floor(state.sent / BLOCK));
+      const piece = block.subarray(within, Math.min(BLOCK, within + size - state.sent));
+      state.sent += await conn.write(piece);
+      if (state.sent >= report) {
+        options.onProgress?.(state.sent);
+        report = nextReportAt();
+      }
+    }
+  })();
+  try {
+    await withDeadline(sending, options.timeoutMs, "the upload");
+    return { bytes: state.sent, ms: performance.now() - started };
+  } catch (error) {
+    state.abandoned = true;
+    sending.catch(() => {});
+    const stopped = error instanceof DeadlineError ? "deadline" : (error as Error).message;
+    return { bytes: state.sent, ms: performance.now() - started, stopped };
+  }
+}
+
+/**
+ * Receives an upload of `pattern` on `conn` until the peer closes, checking
+ * each byte against the content at its offset. Stops at `timeoutMs`, at a
+ * connection error, or once more than `size` bytes arrived.
+ *
+ * @example
+ * ```ts ignore
+ * import { receiveUpload } from "./upload.ts";
+ * const result = await receiveUpload(conn, size, pattern, { timeoutMs: 20_000 });
+ * ```
+ */
+export async function receiveUpload(
+  conn: Deno.Conn,
+  size: number,
+  pattern: UploadPattern,
+  options: {
+    timeoutMs: number;
+    /** Stop once `size` bytes arrived, without waiting for the end of the stream. */
+    stopAtSize?: boolean;
+    onProgress?: (received: number) => void;
+  },
+): Promise<TransferResult & { closed: boolean }> {
+  const buffer = new Uint8Array(BLOCK);
+  let started: number | undefined;
+  const state = { received: 0, closed: false, mismatchAt: undefined as number | undefined, abandoned: false };
+  const receiving = (async () => {
+    let report = Math.max(BLOCK, Math.floor(size / 16));
+    while (!state.abandoned) {
+      const n = await conn.read(buffer);
+      if (n === null) {
+        state.closed = true;
+        return;
+      }
+      started ??= performance.now();
+      if (state.mismatchAt === undefined) {
+        state.mismatchAt = pattern.firstMismatch(buffer.subarray(0, n), state.received);
+      }
+      state.received += n;
+      if (state.received >= report) {
+        options.onProgress?.(state.received);
+        report += Math.max(BLOCK, Math.floor(size / 16));
+      }
+      if (state.received > size || (options.stopAtSize && state.received === size)) return;
+    }
+  })();
+  let stopped: string | undefined;
+  try {
+    await withDeadline(receiving, options.timeoutMs, "the upload");
+  } catch (error) {
+    state.abandoned = true;
+    receiving.catch(() => {});
+    stopped = error instanceof DeadlineError ? "deadline" : (error as Error).message;
+  }
+  return {
+    bytes: state.received,
+    ms: started === undefined ? 0 : performance.now() - started,
+    stopped,
+    mismatchAt: state.mismatchAt,
+    closed: state.closed,
+  };
+}
