@@ -14,7 +14,8 @@ import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { jailCommand } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
-import { isListening, treeCpuTicks } from "./procfs.ts";
+import { acceptQueueLength, isListening, TCP_ESTABLISHED, tcpSockets, treeCpuTicks } from "./procfs.ts";
+import type { TcpSocketInfo } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
@@ -250,6 +251,128 @@ export class CheckContext {
     });
     this.#peers.push(peer);
     return peer;
+  }
+
+  /**
+   * Connects a harness client and waits until the server has `accept()`ed
+   * it: its end of the connection exists and the listener's accept queue is
+   * empty. A single-threaded server registers a client right after accepting
+   * it, so a message sent from then on must reach this client. Connecting
+   * one at a time also keeps within any listen backlog. Fails the check if
+   * the server does not accept in time.
+   */
+  async connectAccepted(
+    options: { port?: number; label?: string; server?: LabProcess } = {},
+  ): Promise<TcpPeer> {
+    const port = options.port ?? this.port;
+    const peer = await this.connect(options);
+    const mine = peer.localPort;
+    await this.#waitAccepted(
+      port,
+      (sockets, waiting) =>
+        waiting === 0 && sockets.some((s) => s.localPort === port && s.remotePort === mine),
+      `the ${peer.label}`,
+      options.server,
+    );
+    return peer;
+  }
+
+  /**
+   * Connects `count` harness clients, each accepted by the server, as
+   * {@link connectAccepted} does, but pipelined: the next client connects
+   * as soon as the previous one is accepted, while the latest may still
+   * wait in the accept queue (at most one at a time: within any listen
+   * backlog). Roughly one `/proc/net/tcp` read per client instead of two.
+   */
+  async connectMany(
+    count: number,
+    options: { port?: number; label?: (index: number) => string; server?: LabProcess } = {},
+  ): Promise<TcpPeer[]> {
+    const port = options.port ?? this.port;
+    const peers: TcpPeer[] = [];
+    const serverSide = (sockets: TcpSocketInfo[], peer: TcpPeer) =>
+      sockets.some((s) => s.localPort === port && s.remotePort === peer.localPort);
+    for (let i = 0; i < count; i++) {
+      const peer = await this.connect({ port, label: options.label?.(i) ?? `harness client ${i + 1}` });
+      peers.push(peer);
+      const previous = peers.at(-2);
+      if (!previous) continue;
+      // The accept queue is first in, first out: with both connections made
+      // and at most one waiting, the previous one has been accepted.
+      await this.#waitAccepted(
+        port,
+        (sockets, waiting) => waiting <= 1 && serverSide(sockets, previous) && serverSide(sockets, peer),
+        `the ${previous.label}`,
+        options.server,
+      );
+    }
+    const last = peers.at(-1);
+    if (last) {
+      await this.#waitAccepted(
+        port,
+        (sockets, waiting) => waiting === 0 && serverSide(sockets, last),
+        `the ${last.label}`,
+        options.server,
+      );
+    }
+    return peers;
+  }
+
+  /**
+   * Waits until at least `connections` connections to `port` are
+   * established on the server's side and none waits in its accept queue,
+   * for clients the harness does not own (reference programs).
+   */
+  async waitAccepted(
+    connections: number,
+    options: { port?: number; server?: LabProcess } = {},
+  ): Promise<void> {
+    const port = options.port ?? this.port;
+    await this.#waitAccepted(
+      port,
+      (sockets, waiting) =>
+        waiting === 0 &&
+        sockets.filter((s) => s.localPort === port && s.state === TCP_ESTABLISHED).length >= connections,
+      `${connections} client${connections === 1 ? "" : "s"}`,
+      options.server,
+    );
+  }
+
+  /** Polls `/proc/net/tcp` until `accepted(sockets, connections waiting in the accept queue)`. */
+  async #waitAccepted(
+    port: number,
+    accepted: (sockets: TcpSocketInfo[], waiting: number) => boolean,
+    who: string,
+    server?: LabProcess,
+  ): Promise<void> {
+    const timeoutMs = this.step;
+    let waiting = 0;
+    const done = await pollUntil(() => {
+      // The lab's servers listen on IPv4: read IPv6 only if the listener is not there.
+      let sockets = tcpSockets(["ipv4"]);
+      if (acceptQueueLength(port, sockets) === undefined) sockets = tcpSockets();
+      waiting = acceptQueueLength(port, sockets) ?? 0;
+      if (accepted(sockets, waiting)) return true;
+      if (server && !server.running) return false;
+      return undefined;
+    }, { timeoutMs, intervalMs: 2, what: `the server to accept ${who}` }).catch((error) => {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new CheckFailure(
+        `the ${server?.label ?? "server"} did not accept() ${who} within ${formatMs(timeoutMs)}${
+          waiting > 0
+            ? ` (${waiting} connection${waiting === 1 ? " was" : "s were"} waiting to be accepted)`
+            : ""
+        }`,
+        "keep the listening socket in the epoll set and accept() a new client each time it is readable",
+      );
+    });
+    if (!done) {
+      throw new CheckFailure(
+        `the ${server!.label} ${describeExit(server!.status!)} before it accepted ${who}${
+          stderrExcerpt(server!)
+        }`,
+      );
+    }
   }
 
   /** Listens as a harness server on `127.0.0.1:port`. */

@@ -9,6 +9,7 @@
 import { CheckFailure } from "./failure.ts";
 import { quoteExcerpt } from "./process.ts";
 import { ExpectError, TextStream } from "./stream.ts";
+import { resetConnection } from "./tcp_reset.ts";
 import type { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, withDeadline } from "./wait.ts";
 
@@ -151,6 +152,30 @@ export class TcpPeer {
       // Already closed.
     }
     await this.#pumping;
+  }
+
+  /**
+   * Vanishes with a reset (RST) instead of an orderly close, like a peer
+   * that crashed: the other end's next `recv()` fails with `ECONNRESET`
+   * rather than returning 0, and sending to it raises `EPIPE` (`SIGPIPE`).
+   * Needs `--allow-ffi` (see `tcp_reset.ts`); the check runner has it.
+   */
+  async reset(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.transcript.note(`${this.label} vanished with a reset (RST)`);
+    resetConnection(this.conn);
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#pumping;
+  }
+
+  /** This end's port (to find the connection in `/proc/net/tcp`). */
+  get localPort(): number {
+    return (this.conn.localAddr as Deno.NetAddr).port;
   }
 
   async #pump(): Promise<void> {

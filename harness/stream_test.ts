@@ -47,3 +47,13 @@ Deno.test("TextStream lines include an unterminated last line", () => {
   stream.push(bytes("a\nb\nc"));
   assert.deepEqual(stream.lines(), ["a", "b", "c"]);
 });
+
+Deno.test("TextStream waitUntil sees texts in any order without moving the cursor", async () => {
+  const stream = new TextStream("out");
+  const both = stream.waitUntil((s) => s.text.includes("b1") && s.text.includes("a1"), 2000);
+  stream.push(bytes("[2]: b1"));
+  stream.push(bytes("[1]: a1"));
+  assert.equal(await both, true);
+  assert.equal(stream.unread, "[2]: b1[1]: a1");
+  assert.equal(await new TextStream("quiet").waitUntil(() => false, 20), false);
+});

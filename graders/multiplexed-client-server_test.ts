@@ -1,0 +1,3 @@
+import { defineLabTests } from "../harness/testing.ts";
+
+defineLabTests("multiplexed-client-server");
