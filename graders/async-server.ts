@@ -18,13 +18,12 @@ import type { TcpPeer } from "../harness/peer.ts";
 import type { LabProcess } from "../harness/process.ts";
 import { placeUploadFile, UploadPattern } from "../harness/pattern.ts";
 import { openFdCount, zombieChildren } from "../harness/procfs.ts";
-import { countProcessCreations, readSyscalls, seenAny } from "../harness/strace.ts";
+import { PROCESS_CREATION_SYSCALLS, readProcessCreations, readSyscalls, seenAny } from "../harness/strace.ts";
 import { formatRate, formatSize, receiveUpload, sendUpload } from "../harness/upload.ts";
 import type { TransferResult } from "../harness/upload.ts";
 import { formatMs, settle } from "../harness/wait.ts";
 
 const EPOLL_WAITS = ["epoll_wait", "epoll_pwait", "epoll_pwait2"];
-const PROCESS_CREATION = ["fork", "vfork", "clone", "clone3"];
 const SMALL_UPLOAD = 1 << 20;
 /** Under strace every call of a traced process is slow: the structure checks send little. */
 const TRACED_UPLOAD = 64 << 10;
@@ -260,11 +259,11 @@ export default defineGrader({
     },
 
     "forks-per-client": async (t) => {
-      const server = await t.startServer(t.submission, { traceSyscalls: PROCESS_CREATION });
+      const server = await t.startServer(t.submission, { traceSyscalls: PROCESS_CREATION_SYSCALLS });
       await smallUpload(t, server, "client 1", TRACED_UPLOAD);
       await smallUpload(t, server, "client 2", TRACED_UPLOAD);
       await server.kill();
-      const forks = countProcessCreations(await Deno.readTextFile(server.traceFile!).catch(() => ""));
+      const forks = await readProcessCreations(server.traceFile!);
       require(
         forks >= 2,
         `serving 2 uploads, the server created ${forks} process${

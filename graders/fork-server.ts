@@ -15,7 +15,7 @@ import type { CheckContext } from "../harness/check.ts";
 import type { TcpPeer } from "../harness/peer.ts";
 import { openFdCount, sameProgram, zombieChildren } from "../harness/procfs.ts";
 import type { LabProcess } from "../harness/process.ts";
-import { countProcessCreations } from "../harness/strace.ts";
+import { PROCESS_CREATION_SYSCALLS, readProcessCreations } from "../harness/strace.ts";
 import { formatMs, settle } from "../harness/wait.ts";
 
 const OUT_OF_RANGE = "out of range";
@@ -275,10 +275,10 @@ export default defineGrader({
     },
 
     "forks-per-client": async (t) => {
-      const server = await startServer(t, { traceSyscalls: ["fork", "vfork", "clone", "clone3"] });
+      const server = await startServer(t, { traceSyscalls: PROCESS_CREATION_SYSCALLS });
       for (const n of ["1", "2", "3"]) await ask(t, n);
       await server.kill();
-      const forks = countProcessCreations(await Deno.readTextFile(server.traceFile!).catch(() => ""));
+      const forks = await readProcessCreations(server.traceFile!);
       require(
         forks >= 3,
         `serving 3 clients, the server created ${forks} process${

@@ -163,23 +163,10 @@ const TCP_LISTEN = "0A";
  * ```
  */
 export function isListening(port: number): boolean {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(table);
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 4) continue;
-      if (fields[1].endsWith(`:${hexPort}`) && fields[3] === TCP_LISTEN) {
-        return true;
-      }
-    }
-  }
-  return false;
+  // The labs listen on IPv4: the IPv6 table is read only when that finds nothing.
+  const listens = (family: "ipv4" | "ipv6") =>
+    tcpSockets([family]).some((s) => s.localPort === port && s.state === TCP_LISTEN);
+  return listens("ipv4") || listens("ipv6");
 }
 
 /**

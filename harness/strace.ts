@@ -85,3 +85,22 @@ export function countProcessCreations(log: string): number {
   return log.split("\n").filter((line) => PROCESS_CREATION.test(line) && !line.includes("CLONE_THREAD"))
     .length;
 }
+
+/** The syscalls that can create a process, to trace for {@link readProcessCreations}. */
+export const PROCESS_CREATION_SYSCALLS = ["fork", "vfork", "clone", "clone3"];
+
+/**
+ * How many processes a trace file shows being created (see
+ * {@link countProcessCreations}); 0 for a missing file.
+ *
+ * @example
+ * ```ts ignore
+ * import { PROCESS_CREATION_SYSCALLS, readProcessCreations } from "./strace.ts";
+ * const server = await t.startServer(t.submission, { traceSyscalls: PROCESS_CREATION_SYSCALLS });
+ * // … serve some clients, then:
+ * const forks = await readProcessCreations(server.traceFile!);
+ * ```
+ */
+export async function readProcessCreations(traceFile: string): Promise<number> {
+  return countProcessCreations(await Deno.readTextFile(traceFile).catch(() => ""));
+}
