@@ -207,7 +207,12 @@ async function clientWithHarnessServer(
   return { client, server };
 }
 
-/** Types `line` on the student's client; `server` must receive it. */
+/**
+ * Types `line` on the student's client; `server` must receive it. Returns
+ * once the client waits again, so what the server sends next reaches a
+ * waiting client, never one still busy after its send (where even a client
+ * that only looks at the socket after each line would see it).
+ */
 async function typeAndSend(
   t: CheckContext,
   client: LabProcess,
@@ -232,6 +237,7 @@ async function typeAndSend(
       HINT.clientSends,
     );
   }
+  await client.waitAsleep(t.step);
 }
 
 /**
@@ -262,6 +268,7 @@ async function clientThroughReferenceServer(t: CheckContext, language: Language)
       hint: HINT.clientSends,
     });
   }
+  await client.waitAsleep(t.step);
   const reply = message("harness client A", "fine, thanks for asking");
   await a.send(reply);
   await client.expectOutput(reply, {

@@ -8,10 +8,18 @@
  */
 
 import { CheckFailure } from "./failure.ts";
-import { descendants, readStat, TICKS_PER_SECOND, treeCpuTicks, waitChannel } from "./procfs.ts";
+import { descendants, readStat, TICKS_PER_SECOND, treeAsleep, treeCpuTicks, waitChannel } from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
-import { DeadlineError, formatMs, withDeadline } from "./wait.ts";
+import { DeadlineError, formatMs, pollUntil, withDeadline } from "./wait.ts";
+
+/**
+ * CPU time, in clock ticks, after which {@link LabProcess.waitAsleep} takes a
+ * program that has not gone to sleep for one that spins: 100 ms of work,
+ * far more than any program needs between receiving something and waiting
+ * again.
+ */
+export const SPIN_CPU_TICKS = 10;
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -242,6 +250,36 @@ export class LabProcess {
       return await withDeadline(this.exited, timeoutMs, `${this.label} to exit`);
     } catch (error) {
       if (error instanceof DeadlineError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Waits until the program is back to waiting: every thread of it and its
+   * descendants asleep in the kernel ({@link treeAsleep}). Then whatever
+   * arrives next finds it waiting, not between two steps of its own. A
+   * program that spins never sleeps: it is let go once it has used
+   * {@link SPIN_CPU_TICKS} of CPU, a count of its own work that load does
+   * not stretch. Resolves to how the wait ended.
+   *
+   * @example
+   * ```ts ignore
+   * await client.writeLine("hello");
+   * await server.expectReceived("hello", { timeoutMs: t.step });
+   * await client.waitAsleep(t.step); // past any read of the socket after its send
+   * ```
+   */
+  async waitAsleep(timeoutMs: number): Promise<"asleep" | "spinning" | "gone" | "deadline"> {
+    const pid = this.programPid() ?? this.pid;
+    const cpuBefore = treeCpuTicks(pid);
+    try {
+      return await pollUntil(() => {
+        if (!this.running) return "gone";
+        if (treeAsleep(pid)) return "asleep";
+        return treeCpuTicks(pid) - cpuBefore >= SPIN_CPU_TICKS ? "spinning" : undefined;
+      }, { timeoutMs, what: `the ${this.label} to wait` });
+    } catch (error) {
+      if (error instanceof DeadlineError) return "deadline";
       throw error;
     }
   }

@@ -57,3 +57,29 @@ Deno.test("kill takes the whole process tree down", async () => {
   await parent.kill();
   assert.equal(parent.running, false);
 });
+
+Deno.test("waitAsleep returns once a program waits again, and lets a spinner go", async () => {
+  const marker = await Deno.makeTempFile();
+  await Deno.remove(marker);
+  // After its first line the program works a while, marks it, and waits for a second line.
+  const worker = start([
+    "sh",
+    "-c",
+    `read first; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; : > ${marker}; read second`,
+  ]);
+  const spinner = start(["sh", "-c", "while :; do :; done"]);
+  try {
+    // Writing to the pipe wakes the reader before the write returns: it is runnable, not asleep, from here.
+    await worker.writeLine("go");
+    assert.equal(await worker.waitAsleep(5000), "asleep");
+    assert.ok(await Deno.stat(marker).then(() => true, () => false), "asleep before its work was done");
+    assert.equal(await spinner.waitAsleep(5000), "spinning");
+    await worker.closeStdin();
+    await worker.exited;
+    assert.equal(await worker.waitAsleep(5000), "gone");
+  } finally {
+    await worker.kill();
+    await spinner.kill();
+    await Deno.remove(marker).catch(() => {});
+  }
+});

@@ -33,9 +33,13 @@ export const TICKS_PER_SECOND = 100;
  * ```
  */
 export function readStat(pid: number): ProcStat | undefined {
+  return readStatFile(`/proc/${pid}/stat`, pid);
+}
+
+function readStatFile(path: string, pid: number): ProcStat | undefined {
   let raw: string;
   try {
-    raw = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    raw = Deno.readTextFileSync(path);
   } catch {
     return undefined;
   }
@@ -113,6 +117,38 @@ export function treeCpuTicks(pid: number): number {
   const root = all.find((s) => s.pid === pid);
   return [root, ...descendants(pid, all)]
     .reduce((sum, s) => sum + (s?.cpuTicks ?? 0), 0);
+}
+
+/**
+ * Whether `pid` and its descendants are all asleep: every thread waits in
+ * the kernel (state `S`, or a zombie that no longer runs), none runnable,
+ * stopped or in disk sleep. `false` once `pid` is gone.
+ *
+ * @example
+ * ```ts
+ * import { treeAsleep } from "./procfs.ts";
+ * const child = new Deno.Command("sleep", { args: ["1"] }).spawn();
+ * // Soon after it started, sleep(1) sleeps in the kernel:
+ * console.log(treeAsleep(child.pid));
+ * await child.status;
+ * ```
+ */
+export function treeAsleep(pid: number): boolean {
+  const root = readStat(pid);
+  if (!root) return false;
+  for (const process of [root, ...descendants(pid)]) {
+    let threads: Deno.DirEntry[];
+    try {
+      threads = [...Deno.readDirSync(`/proc/${process.pid}/task`)];
+    } catch {
+      continue; // Gone since the listing: it runs no more.
+    }
+    for (const thread of threads) {
+      const state = readStatFile(`/proc/${process.pid}/task/${thread.name}/stat`, Number(thread.name))?.state;
+      if (state !== undefined && state !== "S" && state !== "Z") return false;
+    }
+  }
+  return true;
 }
 
 /**
