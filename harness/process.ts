@@ -324,16 +324,27 @@ export class LabProcess {
     return status;
   }
 
-  /** Kills the program and all its descendants, then waits for it to be reaped. */
+  /**
+   * Kills the program and all its descendants, then waits for it to be
+   * reaped. The tree is stopped before it is killed: a stopped process
+   * cannot fork (the kernel abandons a fork under way when a signal comes),
+   * so listing again until no new process shows up catches a tree that
+   * keeps forking, which one listing and a kill would not.
+   */
   async kill(): Promise<void> {
     if (this.running) {
-      for (const p of [...descendants(this.pid), { pid: this.pid }]) {
-        try {
-          Deno.kill(p.pid, "SIGKILL");
-        } catch {
-          // Already gone.
+      const stopped = new Set<number>();
+      for (;;) {
+        const fresh = [this.pid, ...descendants(this.pid).map((p) => p.pid)].filter((pid) =>
+          !stopped.has(pid)
+        );
+        if (fresh.length === 0) break;
+        for (const pid of fresh) {
+          signal(pid, "SIGSTOP");
+          stopped.add(pid);
         }
       }
+      for (const pid of stopped) signal(pid, "SIGKILL");
     }
     await this.exited;
     await this.closeStdin();
@@ -381,5 +392,14 @@ async function pump(source: ReadableStream<Uint8Array>, sink: TextStream): Promi
     // The process is gone; what was read is kept.
   } finally {
     sink.end();
+  }
+}
+
+/** Sends `sig` to `pid`; a process already gone is not an error. */
+function signal(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch {
+    // Already gone.
   }
 }
