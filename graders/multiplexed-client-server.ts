@@ -237,7 +237,7 @@ async function typeAndSend(
       HINT.clientSends,
     );
   }
-  await client.waitAsleep(t.step);
+  await client.waitBlocked(t.step);
 }
 
 /**
@@ -268,7 +268,7 @@ async function clientThroughReferenceServer(t: CheckContext, language: Language)
       hint: HINT.clientSends,
     });
   }
-  await client.waitAsleep(t.step);
+  await client.waitBlocked(t.step);
   const reply = message("harness client A", "fine, thanks for asking");
   await a.send(reply);
   await client.expectOutput(reply, {

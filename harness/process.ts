@@ -8,14 +8,14 @@
  */
 
 import { CheckFailure } from "./failure.ts";
-import { descendants, readStat, TICKS_PER_SECOND, treeAsleep, treeCpuTicks, waitChannel } from "./procfs.ts";
+import { descendants, readStat, TICKS_PER_SECOND, treeBlocked, treeCpuTicks, waitChannel } from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil, withDeadline } from "./wait.ts";
 
 /**
- * CPU time, in clock ticks, after which {@link LabProcess.waitAsleep} takes a
- * program that has not gone to sleep for one that spins: 100 ms of work,
+ * CPU time, in clock ticks, after which {@link LabProcess.waitBlocked} takes a
+ * program that has not blocked for one that spins: 100 ms of work,
  * far more than any program needs between receiving something and waiting
  * again.
  */
@@ -256,9 +256,9 @@ export class LabProcess {
 
   /**
    * Waits until the program is back to waiting: every thread of it and its
-   * descendants asleep in the kernel ({@link treeAsleep}). Then whatever
+   * descendants blocked in the kernel ({@link treeBlocked}). Then whatever
    * arrives next finds it waiting, not between two steps of its own. A
-   * program that spins never sleeps: it is let go once it has used
+   * program that spins never blocks: it is let go once it has used
    * {@link SPIN_CPU_TICKS} of CPU, a count of its own work that load does
    * not stretch. Resolves to how the wait ended.
    *
@@ -266,16 +266,16 @@ export class LabProcess {
    * ```ts ignore
    * await client.writeLine("hello");
    * await server.expectReceived("hello", { timeoutMs: t.step });
-   * await client.waitAsleep(t.step); // past any read of the socket after its send
+   * await client.waitBlocked(t.step); // past any read of the socket after its send
    * ```
    */
-  async waitAsleep(timeoutMs: number): Promise<"asleep" | "spinning" | "gone" | "deadline"> {
+  async waitBlocked(timeoutMs: number): Promise<"blocked" | "spinning" | "gone" | "deadline"> {
     const pid = this.programPid() ?? this.pid;
     const cpuBefore = treeCpuTicks(pid);
     try {
       return await pollUntil(() => {
         if (!this.running) return "gone";
-        if (treeAsleep(pid)) return "asleep";
+        if (treeBlocked(pid)) return "blocked";
         return treeCpuTicks(pid) - cpuBefore >= SPIN_CPU_TICKS ? "spinning" : undefined;
       }, { timeoutMs, what: `the ${this.label} to wait` });
     } catch (error) {

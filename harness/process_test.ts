@@ -78,7 +78,7 @@ Deno.test("kill takes the whole process tree down, even one that keeps forking",
   assert.deepEqual(running("sleep", "31.4159"), []);
 });
 
-Deno.test("waitAsleep returns once a program waits again, and lets a spinner go", async () => {
+Deno.test("waitBlocked returns once a program waits again, and lets a spinner go", async () => {
   const marker = await Deno.makeTempFile();
   await Deno.remove(marker);
   // After its first line the program works a while, marks it, and waits for a second line.
@@ -91,12 +91,12 @@ Deno.test("waitAsleep returns once a program waits again, and lets a spinner go"
   try {
     // Writing to the pipe wakes the reader before the write returns: it is runnable, not asleep, from here.
     await worker.writeLine("go");
-    assert.equal(await worker.waitAsleep(5000), "asleep");
-    assert.ok(await Deno.stat(marker).then(() => true, () => false), "asleep before its work was done");
-    assert.equal(await spinner.waitAsleep(5000), "spinning");
+    assert.equal(await worker.waitBlocked(5000), "blocked");
+    assert.ok(await Deno.stat(marker).then(() => true, () => false), "blocked before its work was done");
+    assert.equal(await spinner.waitBlocked(5000), "spinning");
     await worker.closeStdin();
     await worker.exited;
-    assert.equal(await worker.waitAsleep(5000), "gone");
+    assert.equal(await worker.waitBlocked(5000), "gone");
   } finally {
     await worker.kill();
     await spinner.kill();

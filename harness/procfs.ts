@@ -120,20 +120,22 @@ export function treeCpuTicks(pid: number): number {
 }
 
 /**
- * Whether `pid` and its descendants are all asleep: every thread waits in
+ * Whether `pid` and its descendants are all blocked: every thread waits in
  * the kernel (state `S`, or a zombie that no longer runs), none runnable,
  * stopped or in disk sleep. `false` once `pid` is gone.
  *
  * @example
  * ```ts
- * import { treeAsleep } from "./procfs.ts";
- * const child = new Deno.Command("sleep", { args: ["1"] }).spawn();
- * // Soon after it started, sleep(1) sleeps in the kernel:
- * console.log(treeAsleep(child.pid));
+ * import { treeBlocked } from "./procfs.ts";
+ * const child = new Deno.Command("cat", { stdin: "piped" }).spawn();
+ * // Soon after it started, cat waits in the kernel for its input:
+ * console.log(treeBlocked(child.pid));
+ * await child.stdin.close();
+ * await child.status;
  * await child.status;
  * ```
  */
-export function treeAsleep(pid: number): boolean {
+export function treeBlocked(pid: number): boolean {
   const root = readStat(pid);
   if (!root) return false;
   for (const process of [root, ...descendants(pid)]) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { acceptQueueLength, descendants, TCP_ESTABLISHED, tcpSockets, treeAsleep } from "./procfs.ts";
+import { acceptQueueLength, descendants, TCP_ESTABLISHED, tcpSockets, treeBlocked } from "./procfs.ts";
 import { pollUntil } from "./wait.ts";
 
 const PORT = 47000 + (Deno.pid % 1000);
@@ -25,12 +25,12 @@ Deno.test("acceptQueueLength counts connections the server has not accepted yet"
   }
 });
 
-Deno.test("treeAsleep tells a sleeping process tree from a running one", async () => {
+Deno.test("treeBlocked tells a sleeping process tree from a running one", async () => {
   const sleeper = new Deno.Command("sh", { args: ["-c", "sleep 30 & wait"] }).spawn();
   const spinner = new Deno.Command("sh", { args: ["-c", "sleep 30 & while :; do :; done"] }).spawn();
   try {
-    await pollUntil(() => (treeAsleep(sleeper.pid) ? true : undefined), { timeoutMs: 5000, what: "sleep" });
-    assert.equal(treeAsleep(spinner.pid), false);
+    await pollUntil(() => (treeBlocked(sleeper.pid) ? true : undefined), { timeoutMs: 5000, what: "sleep" });
+    assert.equal(treeBlocked(spinner.pid), false);
   } finally {
     for (const child of [sleeper, spinner]) {
       for (const { pid } of [...descendants(child.pid), { pid: child.pid }]) Deno.kill(pid, "SIGKILL");
