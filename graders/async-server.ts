@@ -37,9 +37,14 @@ function setting(t: CheckContext, name: string): number {
   return value;
 }
 
+/** How long `bytes` take at the slowest acceptable rate, `min_upload_mb_s`. */
+function atMinimumRateMs(t: CheckContext, bytes: number): number {
+  return bytes / (setting(t, "min_upload_mb_s") * 1000);
+}
+
 /** The longest to wait for an upload of `bytes`: at the slowest acceptable rate, plus one step to start. */
 function uploadLimitMs(t: CheckContext, bytes: number): number {
-  return Math.round(bytes / (setting(t, "min_upload_mb_s") * 1000) + t.step);
+  return Math.round(atMinimumRateMs(t, bytes) + t.step);
 }
 
 /**
@@ -93,8 +98,7 @@ function tooSlow(
  * with the step, not with the machine.
  */
 function requireRate(t: CheckContext, side: keyof typeof SLOW, result: TransferResult, size: number): void {
-  const allowedMs = size / (setting(t, "min_upload_mb_s") * 1000) + RATE_ALLOWANCE_MS;
-  if (result.ms > allowedMs) throw tooSlow(t, side, result, size);
+  if (result.ms > atMinimumRateMs(t, size) + RATE_ALLOWANCE_MS) throw tooSlow(t, side, result, size);
 }
 
 /**

@@ -8,7 +8,15 @@
  */
 
 import { CheckFailure } from "./failure.ts";
-import { descendants, readStat, TICKS_PER_SECOND, treeBlocked, treeCpuTicks, waitChannel } from "./procfs.ts";
+import {
+  allProcesses,
+  descendants,
+  readStat,
+  TICKS_PER_SECOND,
+  treeBlocked,
+  treeCpuTicks,
+  waitChannel,
+} from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil, withDeadline } from "./wait.ts";
@@ -275,8 +283,9 @@ export class LabProcess {
     try {
       return await pollUntil(() => {
         if (!this.running) return "gone";
-        if (treeBlocked(pid)) return "blocked";
-        return treeCpuTicks(pid) - cpuBefore >= SPIN_CPU_TICKS ? "spinning" : undefined;
+        const all = allProcesses();
+        if (treeBlocked(pid, all)) return "blocked";
+        return treeCpuTicks(pid, all) - cpuBefore >= SPIN_CPU_TICKS ? "spinning" : undefined;
       }, { timeoutMs, what: `the ${this.label} to wait` });
     } catch (error) {
       if (error instanceof DeadlineError) return "deadline";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CheckFailure } from "./failure.ts";
 import { describeExit, LabProcess } from "./process.ts";
+import { withCommandLine } from "./procfs.ts";
 import { Transcript } from "./transcript.ts";
 import { pollUntil } from "./wait.ts";
 
@@ -53,29 +54,17 @@ Deno.test("expectOutput names the exit when a program dies before printing", asy
   await quitter.kill();
 });
 
-/** Live processes whose command line is exactly `args`. */
-function running(...args: string[]): number[] {
-  const wanted = args.join("\0") + "\0";
-  return [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).filter((e) => {
-    try {
-      return Deno.readTextFileSync(`/proc/${e.name}/cmdline`) === wanted &&
-        !/\) Z /.test(Deno.readTextFileSync(`/proc/${e.name}/stat`));
-    } catch {
-      return false;
-    }
-  }).map((e) => Number(e.name));
-}
-
 Deno.test("kill takes the whole process tree down, even one that keeps forking", async () => {
   // A duration no other test uses marks this test's processes.
+  const marked = "sleep\0" + "31.4159\0";
   const parent = start(["sh", "-c", "while :; do sleep 31.4159 & done"]);
-  await pollUntil(() => (running("sleep", "31.4159").length >= 20 ? true : undefined), {
+  await pollUntil(() => (withCommandLine(marked).length >= 20 ? true : undefined), {
     timeoutMs: 5000,
     what: "the tree to grow",
   });
   await parent.kill();
   assert.equal(parent.running, false);
-  assert.deepEqual(running("sleep", "31.4159"), []);
+  assert.deepEqual(withCommandLine(marked), []);
 });
 
 Deno.test("waitBlocked returns once a program waits again, and lets a spinner go", async () => {

@@ -112,8 +112,7 @@ export function descendants(pid: number, all = allProcesses()): ProcStat[] {
  * const ticks = treeCpuTicks(Deno.pid);
  * ```
  */
-export function treeCpuTicks(pid: number): number {
-  const all = allProcesses();
+export function treeCpuTicks(pid: number, all = allProcesses()): number {
   const root = all.find((s) => s.pid === pid);
   return [root, ...descendants(pid, all)]
     .reduce((sum, s) => sum + (s?.cpuTicks ?? 0), 0);
@@ -132,13 +131,12 @@ export function treeCpuTicks(pid: number): number {
  * console.log(treeBlocked(child.pid));
  * await child.stdin.close();
  * await child.status;
- * await child.status;
  * ```
  */
-export function treeBlocked(pid: number): boolean {
-  const root = readStat(pid);
+export function treeBlocked(pid: number, all = allProcesses()): boolean {
+  const root = all.find((s) => s.pid === pid);
   if (!root) return false;
-  for (const process of [root, ...descendants(pid)]) {
+  for (const process of [root, ...descendants(pid, all)]) {
     let threads: Deno.DirEntry[];
     try {
       threads = [...Deno.readDirSync(`/proc/${process.pid}/task`)];
@@ -310,14 +308,37 @@ export function acceptQueueLength(port: number, sockets = tcpSockets()): number 
  * ```
  */
 export function sameProgram(pid: number): number[] {
-  const cmdline = (p: number) => {
-    try {
-      return Deno.readTextFileSync(`/proc/${p}/cmdline`);
-    } catch {
-      return "";
-    }
-  };
-  const own = cmdline(pid);
-  if (!own) return [];
-  return allProcesses().filter((p) => p.state !== "Z" && cmdline(p.pid) === own).map((p) => p.pid);
+  const own = commandLine(pid);
+  return own ? withCommandLine(own) : [];
+}
+
+/**
+ * The command line of `pid` as `/proc` holds it (arguments each ended by
+ * NUL), or `""` for a zombie or a process that is gone.
+ *
+ * @example
+ * ```ts
+ * import { commandLine } from "./procfs.ts";
+ * const args = commandLine(Deno.pid).split("\0").slice(0, -1);
+ * ```
+ */
+export function commandLine(pid: number): string {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Live processes whose command line is exactly `line` (see {@link commandLine}).
+ *
+ * @example
+ * ```ts
+ * import { withCommandLine } from "./procfs.ts";
+ * const sleepers = withCommandLine("sleep\x0030\x00");
+ * ```
+ */
+export function withCommandLine(line: string): number[] {
+  return allProcesses().filter((p) => p.state !== "Z" && commandLine(p.pid) === line).map((p) => p.pid);
 }

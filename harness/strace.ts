@@ -64,8 +64,11 @@ export function seenAny(counts: SyscallCounts, wanted: string[]): string[] {
   return wanted.filter((name) => (counts.get(name) ?? 0) > 0);
 }
 
+/** The syscalls that can create a process, to trace for {@link readProcessCreations}. */
+export const PROCESS_CREATION_SYSCALLS = ["fork", "vfork", "clone", "clone3"];
+
 // "1234  clone(child_stack=NULL, flags=…SIGCHLD…" — a fork, unless CLONE_THREAD.
-const PROCESS_CREATION = /^\d+\s+(fork|vfork|clone|clone3)\(/;
+const PROCESS_CREATION = new RegExp(`^\\d+\\s+(${PROCESS_CREATION_SYSCALLS.join("|")})\\(`);
 
 /**
  * How many new processes (not threads) a trace shows being created: `fork`,
@@ -85,9 +88,6 @@ export function countProcessCreations(log: string): number {
   return log.split("\n").filter((line) => PROCESS_CREATION.test(line) && !line.includes("CLONE_THREAD"))
     .length;
 }
-
-/** The syscalls that can create a process, to trace for {@link readProcessCreations}. */
-export const PROCESS_CREATION_SYSCALLS = ["fork", "vfork", "clone", "clone3"];
 
 /**
  * How many processes a trace file shows being created (see
