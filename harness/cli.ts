@@ -20,7 +20,7 @@ import { grade, SetupError } from "./grade.ts";
 import type { CheckProgress, GradeOptions } from "./grade.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { TransferDisplay } from "./progress_display.ts";
-import { colorWanted, progressLine } from "./report.ts";
+import { colorWanted, countsAsFailure, progressLine } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
 import type { TaskConfig } from "./task_config.ts";
@@ -263,7 +263,7 @@ export async function main(args: string[]): Promise<number> {
 
 /** 0 when every check passed, else 1. */
 function reportStatus(report: GradeReport): number {
-  return report.score === report.max_score && report.checks.every((c) => c.status === "pass")
+  return report.score === report.max_score && !report.checks.some(countsAsFailure)
     ? EXIT.passed
     : EXIT.failed;
 }
@@ -304,6 +304,7 @@ function ungradedReport(
       id: check.id,
       title: check.title,
       status: "error",
+      advice: check.advice && check.points === 0,
       points: 0,
       max_points: check.points,
       rationale: `not graded: ${message}`,

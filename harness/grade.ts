@@ -5,9 +5,9 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildProgram, detectLanguage } from "./build.ts";
+import { buildProgram, detectLanguage, submissionRoot } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
 import type { Grader, ProgressEvent } from "./check.ts";
@@ -17,6 +17,7 @@ import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { nativeHelpers } from "./native.ts";
+import { countsAsFailure } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation, runSandboxed } from "./sandbox.ts";
@@ -95,7 +96,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const given = resolve(options.submission ?? paths.taskDir);
   await requireSubmission(given);
   // Built from a copy of the real directory: a submission that is a link must not be built in place.
-  const submission = await Deno.realPath(given);
+  const givenReal = await Deno.realPath(given);
+  const submission = submissionRoot(givenReal);
   const deadline = started + task.limits.grading_timeout_ms;
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
@@ -123,6 +125,11 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       buildReferences(paths.referenceDir, task, isolation),
     ]);
     const warnings: string[] = [];
+    if (submission !== givenReal) {
+      warnings.push(
+        `the submission's files all sit in one folder: graded in ${relative(givenReal, submission)}/`,
+      );
+    }
     if (jail.readOnlyFilesystem && jail.uid === undefined && Deno.uid() === 0) {
       warnings.push(
         `student code runs as root because other users cannot reach ${workDir} (TMPDIR): its process limit does not apply`,
@@ -205,7 +212,7 @@ async function requireSubmission(dir: string): Promise<void> {
   const entries = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
   if (entries.length === 0) throw new SetupError(`the submission directory ${dir} is empty`);
-  if (!detectLanguage(dir)) {
+  if (!detectLanguage(submissionRoot(dir))) {
     throw new SetupError(
       `${dir} has neither a Makefile (a C submission) nor server.py and client.py (a Python submission); it holds: ${
         entries.sort().slice(0, 12).join(", ")
@@ -279,7 +286,7 @@ async function runChecks(
         const needed = await Promise.all(
           check.needs.filter((id) => reports.has(id)).map((id) => reports.get(id)!),
         );
-        const blocker = needed.find((r) => r.status !== "pass");
+        const blocker = needed.find((r) => countsAsFailure(r));
         let report: CheckReport;
         if (blocker) {
           report = skipped(check, `skipped: it needs '${blocker.id}', which did not pass`);
@@ -313,11 +320,17 @@ function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
   };
 }
 
+/** Whether a check is reported, not scored: advice its task gives no points. */
+function reportedOnly(check: CheckConfig): boolean {
+  return check.advice && check.points === 0;
+}
+
 function skipped(check: CheckConfig, rationale: string): CheckReport {
   return {
     id: check.id,
     title: check.title,
     status: "skip",
+    advice: reportedOnly(check),
     points: 0,
     max_points: check.points,
     rationale,
@@ -334,13 +347,14 @@ function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
     id: check.id,
     title: check.title,
     status: ok ? "pass" : "fail",
+    advice: reportedOnly(check),
     points: ok ? check.points : 0,
     max_points: check.points,
     rationale: ok ? "" : built.failure ?? "the build failed",
     hint: ok ? "" : check.hint ?? "",
     transcript: "",
     duration_ms: built.durationMs,
-    notes: [],
+    notes: built.notes,
   };
 }
 
@@ -416,10 +430,12 @@ async function runOneCheck(
     };
   }
   const passed = outcome.status === "pass";
+  const advice = reportedOnly(check);
   return {
     id: check.id,
     title: check.title,
-    status: outcome.status,
+    status: advice && outcome.status === "fail" ? "advice" : outcome.status,
+    advice,
     points: passed ? check.points : 0,
     max_points: check.points,
     rationale: outcome.rationale ?? "",

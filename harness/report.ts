@@ -5,14 +5,19 @@
  * @module
  */
 
-/** The outcome of one check. */
-export type CheckStatus = "pass" | "fail" | "skip" | "error";
+/**
+ * The outcome of one check. `advice`: an advice check (behaviour beyond the
+ * lab text, worth no points) found something worth telling; never a failure.
+ */
+export type CheckStatus = "pass" | "fail" | "skip" | "error" | "advice";
 
 /** One check in a report. */
 export interface CheckReport {
   id: string;
   title: string;
   status: CheckStatus;
+  /** Reported, not scored: behaviour beyond the lab text, worth no points (see `advice` in task.yaml). */
+  advice?: boolean;
   points: number;
   max_points: number;
   /** What was expected and what happened (empty on a pass). */
@@ -49,8 +54,28 @@ export interface RenderOptions {
   color?: boolean;
 }
 
-const SYMBOL: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–", error: "!" };
-const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90", error: "35" };
+const SYMBOL: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–", error: "!", advice: "i" };
+const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90", error: "35", advice: "33" };
+
+/** The points column of a check: `advice` for one that is reported, not scored. */
+export function pointsColumn(check: CheckReport): string {
+  return check.advice ? "advice" : `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
+}
+
+/**
+ * Whether a check counts against the submission: it did not pass and is
+ * scored (a reported advice is not a failure).
+ *
+ * @example
+ * ```ts
+ * import { countsAsFailure } from "./report.ts";
+ * countsAsFailure({ status: "advice", advice: true }); // false
+ * countsAsFailure({ status: "fail", advice: false }); // true
+ * ```
+ */
+export function countsAsFailure(check: Pick<CheckReport, "status" | "advice">): boolean {
+  return check.status !== "pass" && check.status !== "advice";
+}
 
 /**
  * Renders a report for people: a line per check, and under each failed
@@ -74,7 +99,7 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
   lines.push("");
   const idWidth = Math.max(...report.checks.map((c) => c.id.length));
   for (const check of report.checks) {
-    const points = `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
+    const points = pointsColumn(check);
     lines.push(
       `${paint(COLOR[check.status], SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${
         points.padStart(7)
@@ -121,13 +146,17 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
  * ```
  */
 export function scoreLine(report: GradeReport, options: RenderOptions = {}): string {
-  const passed = report.checks.filter((c) => c.status === "pass").length;
+  const scored = report.checks.filter((c) => !c.advice);
+  const passed = scored.filter((c) => c.status === "pass").length;
+  const advised = report.checks.filter((c) => c.status === "advice").length;
   return paintIf(
     options.color,
     report.score === report.max_score ? "32" : "1",
     `Score: ${fmtPoints(report.score)}/${
       fmtPoints(report.max_score)
-    } (${passed}/${report.checks.length} checks passed) in ${(report.duration_ms / 1000).toFixed(1)} s`,
+    } (${passed}/${scored.length} checks passed${advised > 0 ? `, ${advised} advice` : ""}) in ${
+      (report.duration_ms / 1000).toFixed(1)
+    } s`,
   );
 }
 
@@ -141,7 +170,7 @@ export function scoreLine(report: GradeReport, options: RenderOptions = {}): str
  * ```
  */
 export function progressLine(check: CheckReport, options: RenderOptions & { lab?: string } = {}): string {
-  const points = `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
+  const points = pointsColumn(check);
   const seconds = `${(check.duration_ms / 1000).toFixed(1)} s`;
   return `${paintIf(options.color, COLOR[check.status], SYMBOL[check.status])} ${
     options.lab ? `${options.lab} ` : ""

@@ -18,6 +18,11 @@ const checkSchema = z.object({
   needs: z.array(z.string()).default([]),
   hint: z.string().optional(),
   timeout_ms: z.number().int().positive().optional(),
+  /**
+   * Behaviour beyond the lab text (end of input, throughput): reported as
+   * advice and worth nothing unless the instructor gives it points here.
+   */
+  advice: z.boolean().default(false),
 }).strict();
 
 const limitsSchema = z.object({

@@ -80,7 +80,8 @@ const MESSAGE_CAP_FLOOR = 80;
  * ```
  */
 export function classroomStatus(status: CheckStatus): ClassroomStatus {
-  if (status === "pass") return "pass";
+  // Advice is worth nothing and is no failure: the reporter shows its message.
+  if (status === "pass" || status === "advice") return "pass";
   return status === "error" ? "error" : "fail";
 }
 
@@ -174,7 +175,10 @@ function buildResult(input: Reports, messageCap: number): ClassroomResult {
       status: classroomStatus(check.status),
       score: check.points,
       max_score: check.max_points,
-      message: shorten(checkMessage(check), messageCap),
+      message: shorten(
+        check.status === "advice" ? `advice: ${checkMessage(check)}` : checkMessage(check),
+        messageCap,
+      ),
       test_code: check.status === "pass" ? "" : rerunCommand(report.lab, check.id),
       filename: "",
       line_no: 0,

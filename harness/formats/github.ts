@@ -80,7 +80,7 @@ export function githubAnnotations(input: Reports): string {
   let out = "";
   for (const report of reportList(input)) {
     for (const check of report.checks) {
-      if (check.status !== "fail" && check.status !== "error") continue;
+      if (check.status !== "fail" && check.status !== "error" && check.status !== "advice") continue;
       const title = visibleText(checkName(report, check, multiLab));
       const message = clip(
         visibleText(
@@ -90,7 +90,8 @@ export function githubAnnotations(input: Reports): string {
         ),
         MAX_ANNOTATION_MESSAGE,
       );
-      out += `::error title=${escapeCommandProperty(title)}::${escapeCommandData(message)}\n`;
+      const level = check.status === "advice" ? "notice" : "error";
+      out += `::${level} title=${escapeCommandProperty(title)}::${escapeCommandData(message)}\n`;
     }
   }
   return out;
@@ -113,7 +114,7 @@ export function githubSetupAnnotation(lab: string, message: string): string {
   }\n`;
 }
 
-const MARK: Record<CheckStatus, string> = { pass: "✅", fail: "❌", skip: "⏭️", error: "⚠️" };
+const MARK: Record<CheckStatus, string> = { pass: "✅", fail: "❌", skip: "⏭️", error: "⚠️", advice: "💡" };
 
 /**
  * The job-summary Markdown of a run: per lab a heading with its points and
@@ -165,11 +166,12 @@ export function markdownCell(text: string): string {
 }
 
 function labSummary(report: GradeReport): string[] {
-  const passed = report.checks.filter((check) => check.status === "pass").length;
+  const scored = report.checks.filter((check) => !check.advice);
+  const passed = scored.filter((check) => check.status === "pass").length;
   const lines = [
     `### ${markdownCell(report.lab)}: ${formatPoints(report.score)}/${formatPoints(report.max_score)} points`,
     "",
-    `${passed} of ${report.checks.length} checks passed (${markdownCell(report.submission)}).`,
+    `${passed} of ${scored.length} checks passed (${markdownCell(report.submission)}).`,
     "",
   ];
   for (const warning of report.warnings) lines.push(`> Warning: ${markdownCell(warning)}`, "");
@@ -180,7 +182,7 @@ function labSummary(report: GradeReport): string[] {
 }
 
 function row(check: CheckReport): string {
-  const points = `${formatPoints(check.points)}/${formatPoints(check.max_points)}`;
+  const points = check.advice ? "advice" : `${formatPoints(check.points)}/${formatPoints(check.max_points)}`;
   const what = markdownCell(clip(checkMessage(check), MAX_SUMMARY_CELL));
   return `| ${MARK[check.status]} | ${markdownCell(check.title)} | ${points} | ${what} |`;
 }

@@ -70,10 +70,10 @@ export function gradescopeResults(input: Reports): GradescopeResults {
       number: multiLab ? `${labIndex + 1}.${checkIndex + 1}` : String(checkIndex + 1),
       score: check.points,
       max_score: check.max_points,
-      status: check.status === "pass" ? "passed" : "failed",
+      status: check.status === "pass" || check.status === "advice" ? "passed" : "failed",
       output: clip(testOutput(report, check), MAX_TEST_OUTPUT),
       output_format: "text",
-      tags: [report.lab, check.id],
+      tags: check.advice ? [report.lab, check.id, "advice"] : [report.lab, check.id],
       visibility: "visible",
     }))
   );
@@ -111,11 +111,15 @@ export function renderGradescope(input: Reports): string {
 }
 
 function summary(report: GradeReport): string {
-  const passed = report.checks.filter((check) => check.status === "pass").length;
+  const scored = report.checks.filter((check) => !check.advice);
+  const passed = scored.filter((check) => check.status === "pass").length;
+  const advised = report.checks.filter((check) => check.status === "advice").length;
   const lines = [
     `${report.lab}: ${formatPoints(report.score)}/${
       formatPoints(report.max_score)
-    } points, ${passed} of ${report.checks.length} checks passed.`,
+    } points, ${passed} of ${scored.length} checks passed${
+      advised > 0 ? `; ${advised} piece${advised === 1 ? "" : "s"} of advice (no points)` : ""
+    }.`,
   ];
   for (const warning of report.warnings) lines.push(`Warning: ${warning}`);
   return lines.join("\n");
@@ -124,13 +128,16 @@ function summary(report: GradeReport): string {
 function testOutput(report: GradeReport, check: CheckReport): string {
   const parts: string[] = [];
   if (check.status === "error") parts.push("This check could not be run to the end.");
+  if (check.status === "advice") parts.push("Advice (worth no points): behaviour beyond what the lab asks.");
   const message = checkMessage(check);
   if (message) parts.push(message);
   if (check.notes.length > 0) parts.push(check.notes.join("\n"));
   if (check.id === "build" && check.status !== "pass" && report.build_output.trim()) {
     parts.push(`Compiler output:\n${clip(report.build_output.trimEnd(), 8000)}`);
   }
-  if (check.transcript && check.status !== "pass") parts.push(`Transcript:\n${check.transcript}`);
+  if (check.transcript && check.status !== "pass" && check.status !== "advice") {
+    parts.push(`Transcript:\n${check.transcript}`);
+  }
   if (parts.length === 0) parts.push("Passed.");
   return parts.join("\n\n");
 }

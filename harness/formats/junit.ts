@@ -13,7 +13,7 @@
  */
 
 import type { CheckReport, GradeReport } from "../report.ts";
-import { clip, formatPoints, reportList } from "./common.ts";
+import { checkMessage, clip, formatPoints, reportList } from "./common.ts";
 import type { Reports } from "./common.ts";
 
 /** A failure body is shown in CI test views; past this it is cut. */
@@ -100,7 +100,7 @@ function countAll(checks: CheckReport[]): Counts {
     tests: checks.length,
     failures: checks.filter((c) => c.status === "fail").length,
     errors: checks.filter((c) => c.status === "error").length,
-    skipped: checks.filter((c) => c.status === "skip").length,
+    skipped: checks.filter((c) => c.status === "skip" || c.status === "advice").length,
   };
 }
 
@@ -159,6 +159,9 @@ function testcase(report: GradeReport, check: CheckReport): string[] {
     );
   } else if (check.status === "skip") {
     lines.push(`      <skipped message="${attr(clip(summary, 500))}"/>`);
+  } else if (check.status === "advice") {
+    // Worth no points and no failure: a test view shows it apart, as skipped, with the advice.
+    lines.push(`      <skipped message="${attr(clip(`advice: ${checkMessage(check)}`, 500))}"/>`);
   }
   lines.push(`      <system-out>${escapeXmlText(out)}</system-out>`);
   lines.push(`    </testcase>`);
