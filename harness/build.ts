@@ -39,6 +39,8 @@ export interface BuildResult {
   output: string;
   /** Why the build failed, for people. */
   failure?: string;
+  /** What the build decided that the student should know (the language chosen, and why). */
+  notes: string[];
   durationMs: number;
 }
 
@@ -66,6 +68,39 @@ export function detectLanguage(dir: string): Language | undefined {
   if (has("Makefile") || has("makefile") || has("GNUmakefile")) return "c";
   if (has("server.py") || has("client.py")) return "python";
   return undefined;
+}
+
+/** Whether `dir` holds both Python programs (a Makefile beside them may build nothing). */
+function hasPythonPair(dir: string): boolean {
+  return exists(join(dir, "server.py")) && exists(join(dir, "client.py"));
+}
+
+/** Names that archivers and editors add beside a submission's one folder. */
+const ARCHIVE_LITTER = /^(\..*|__MACOSX|Thumbs\.db|desktop\.ini)$/;
+
+/**
+ * Where a submission's files are: `dir` itself, or, when everything in it
+ * sits in one folder (the top folder of a zip), that folder, as deep as
+ * such single folders go.
+ *
+ * @example
+ * ```ts ignore
+ * import { submissionRoot } from "./build.ts";
+ * submissionRoot("/tmp/unzipped"); // "/tmp/unzipped/lab-solution" when that is all it holds
+ * ```
+ */
+export function submissionRoot(dir: string): string {
+  for (let depth = 0; depth < 8 && !detectLanguage(dir); depth++) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)].filter((e) => !ARCHIVE_LITTER.test(e.name));
+    } catch {
+      return dir;
+    }
+    if (entries.length !== 1 || !entries[0].isDirectory) return dir;
+    dir = join(dir, entries[0].name);
+  }
+  return dir;
 }
 
 /**
@@ -113,8 +148,10 @@ export async function buildProgram(
   },
 ): Promise<BuildResult> {
   const started = performance.now();
-  const done = (result: Omit<BuildResult, "durationMs">): BuildResult => ({
+  const notes: string[] = [];
+  const done = (result: Omit<BuildResult, "durationMs" | "notes">): BuildResult => ({
     ...result,
+    notes,
     durationMs: Math.round(performance.now() - started),
   });
   const language = detectLanguage(sourceDir);
@@ -129,54 +166,72 @@ export async function buildProgram(
     recursive: true,
     filter: (path) => path === sourceDir || !BUILD_ARTIFACTS.test(basename(path)),
   });
-  const command = language === "c" ? ["make", "--no-print-directory"] : [
-    pythonInterpreter(),
-    "-m",
-    "py_compile",
-    ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
-  ];
   // make runs the submission's own recipes: it gets the same sandbox and jail
   // as the programs, with the build directory the only one it may write.
   if (options.jail) await handOver(options.jail, dir);
-  const sandboxed = await runSandboxed(
-    options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
-    options.isolation,
-    { timeoutMs: options.timeoutMs, cwd: dir, outputCap: OUTPUT_CAP, env: { TMPDIR: dir } },
-  );
-  const run = {
-    code: sandboxed.code,
-    timedOut: sandboxed.timedOut,
-    output: capped(`${sandboxed.stdout}${sandboxed.stderr}`),
+  const compile = async (as: Language) => {
+    const command = as === "c" ? ["make", "--no-print-directory"] : [
+      pythonInterpreter(),
+      "-m",
+      "py_compile",
+      ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
+    ];
+    const sandboxed = await runSandboxed(
+      options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
+      options.isolation,
+      { timeoutMs: options.timeoutMs, cwd: dir, outputCap: OUTPUT_CAP, env: { TMPDIR: dir } },
+    );
+    const expected = as === "c" ? ["server", "client"] : ["server.py", "client.py"];
+    return {
+      command,
+      code: sandboxed.code,
+      timedOut: sandboxed.timedOut,
+      output: capped(`${sandboxed.stdout}${sandboxed.stderr}`),
+      missing: expected.filter((f) => !exists(join(dir, f))),
+    };
   };
+  let chosen = language;
+  let run = await compile(chosen);
+  if (chosen === "c" && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
+    // A Makefile that builds neither program beside server.py and client.py
+    // is the Python lab's (a skeleton's Makefile left in place).
+    notes.push(
+      `make built no ./${run.missing.join(" or ./")}${
+        run.code === 0 ? "" : ` (status ${run.code})`
+      }: graded as a Python submission (server.py and client.py)`,
+    );
+    const makeOutput = run.output;
+    chosen = "python";
+    run = await compile(chosen);
+    run.output = capped(`${makeOutput}${run.output}`);
+  }
   if (run.timedOut) {
     return done({
-      language,
+      language: chosen,
       output: run.output,
-      failure: `${command[0]} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
+      failure: `${run.command[0]} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
     });
   }
   if (run.code !== 0) {
     return done({
-      language,
+      language: chosen,
       output: run.output,
-      failure: language === "c"
+      failure: chosen === "c"
         ? `make failed (status ${run.code})`
         : `Python reported a syntax error (status ${run.code})`,
     });
   }
-  const expected = language === "c" ? ["server", "client"] : ["server.py", "client.py"];
-  const missing = expected.filter((f) => !exists(join(dir, f)));
-  if (missing.length > 0) {
+  if (run.missing.length > 0) {
     return done({
-      language,
+      language: chosen,
       output: run.output,
-      failure: `the build did not produce ${missing.map((m) => `./${m}`).join(" and ")}`,
+      failure: `the build did not produce ${run.missing.map((m) => `./${m}`).join(" and ")}`,
     });
   }
   return done({
-    language,
+    language: chosen,
     output: run.output,
-    program: { language, dir, source: sourceDir, origin: options.origin },
+    program: { language: chosen, dir, source: sourceDir, origin: options.origin },
   });
 }
 
