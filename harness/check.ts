@@ -14,7 +14,14 @@ import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { jailCommand } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
-import { acceptQueueLength, isListening, TCP_ESTABLISHED, tcpSockets, treeCpuTicks } from "./procfs.ts";
+import {
+  acceptQueueLength,
+  isListening,
+  socketHolders,
+  TCP_ESTABLISHED,
+  tcpSockets,
+  treeCpuTicks,
+} from "./procfs.ts";
 import type { TcpSocketInfo } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
@@ -373,6 +380,53 @@ export class CheckContext {
         }`,
       );
     }
+  }
+
+  /**
+   * The processes holding the server's end of `peer`'s connection (read
+   * from `/proc`), or `[]` while it is not accepted yet.
+   */
+  connectionHolders(peer: TcpPeer, port = this.port): number[] {
+    const connection = tcpSockets(["ipv4", "ipv6"]).find((s) =>
+      s.localPort === port && s.remotePort === peer.localPort && s.inode !== "0"
+    );
+    return connection ? socketHolders(connection.inode) : [];
+  }
+
+  /**
+   * Waits until the server's end of every one of `peers`' connections is
+   * held by a process other than the server itself: a child it forked (or
+   * one that child forked) serves it. Threads share their process's
+   * descriptors, so a thread-per-client server never gets there. Ends at
+   * the step's deadline, or at once if the server exits; either way says,
+   * per connection, which processes held it when the wait ended.
+   *
+   * @example
+   * ```ts ignore
+   * const clients = [await t.connect(), await t.connect()];
+   * const { handedOff, holders } = await t.waitServedByChildren(server, clients);
+   * ```
+   */
+  async waitServedByChildren(
+    server: LabProcess,
+    peers: TcpPeer[],
+  ): Promise<{ handedOff: boolean; holders: number[][]; serverPid: number | undefined }> {
+    const serverPid = server.programPid();
+    let holders: number[][] = [];
+    const served = () => {
+      holders = peers.map((peer) => this.connectionHolders(peer));
+      return holders.every((pids) => pids.some((pid) => pid !== serverPid));
+    };
+    const handedOff = await pollUntil(() => {
+      if (served()) return true;
+      if (!server.running) return false;
+      return undefined;
+    }, { timeoutMs: this.step, intervalMs: 5, what: "the connections to be served by child processes" })
+      .catch((error) => {
+        if (error instanceof DeadlineError) return false;
+        throw error;
+      });
+    return { handedOff, holders, serverPid };
   }
 
   /** Listens as a harness server on `127.0.0.1:port`. */

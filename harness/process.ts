@@ -12,11 +12,13 @@ import {
   allProcesses,
   descendants,
   readStat,
+  threadWaits,
   TICKS_PER_SECOND,
   treeBlocked,
   treeCpuTicks,
   waitChannel,
 } from "./procfs.ts";
+import type { ThreadWait } from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
 import { DeadlineError, formatMs, pollUntil, withDeadline } from "./wait.ts";
@@ -291,6 +293,26 @@ export class LabProcess {
       if (error instanceof DeadlineError) return "deadline";
       throw error;
     }
+  }
+
+  /**
+   * Where the program waits once it is back to waiting ({@link waitBlocked}):
+   * the system call each thread of it and of its children is blocked in,
+   * read from `/proc` ({@link threadWaits}). Looking sends no signal and
+   * stops nothing, so, unlike a tracer, it cannot change what the program does.
+   *
+   * @example
+   * ```ts ignore
+   * const { waits } = await server.waitingIn(t.step);
+   * const usesEpoll = waits.some((w) => EPOLL_WAIT_SYSCALLS.includes(w.syscall));
+   * ```
+   */
+  async waitingIn(
+    timeoutMs: number,
+  ): Promise<{ outcome: "blocked" | "spinning" | "gone" | "deadline"; waits: ThreadWait[] }> {
+    const outcome = await this.waitBlocked(timeoutMs);
+    const pid = this.programPid();
+    return { outcome, waits: outcome === "gone" || pid === undefined ? [] : threadWaits(pid) };
   }
 
   /**

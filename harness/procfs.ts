@@ -342,3 +342,140 @@ export function commandLine(pid: number): string {
 export function withCommandLine(line: string): number[] {
   return allProcesses().filter((p) => p.state !== "Z" && commandLine(p.pid) === line).map((p) => p.pid);
 }
+
+/**
+ * Names of the system calls a blocked lab program may wait in, by number,
+ * for the machine's architecture (`/proc/PID/syscall` gives the number).
+ */
+const WAITING_SYSCALLS: Record<string, Record<number, string>> = {
+  x86_64: {
+    0: "read",
+    7: "poll",
+    23: "select",
+    34: "pause",
+    35: "nanosleep",
+    43: "accept",
+    44: "sendto",
+    45: "recvfrom",
+    46: "sendmsg",
+    47: "recvmsg",
+    61: "wait4",
+    130: "rt_sigsuspend",
+    202: "futex",
+    230: "clock_nanosleep",
+    232: "epoll_wait",
+    270: "pselect6",
+    271: "ppoll",
+    281: "epoll_pwait",
+    288: "accept4",
+    441: "epoll_pwait2",
+  },
+  aarch64: {
+    22: "epoll_pwait",
+    63: "read",
+    72: "pselect6",
+    73: "ppoll",
+    98: "futex",
+    101: "nanosleep",
+    115: "clock_nanosleep",
+    133: "rt_sigsuspend",
+    202: "accept",
+    206: "sendto",
+    207: "recvfrom",
+    211: "sendmsg",
+    212: "recvmsg",
+    242: "accept4",
+    260: "wait4",
+    441: "epoll_pwait2",
+  },
+};
+
+/** The epoll waits, by name. */
+export const EPOLL_WAIT_SYSCALLS = ["epoll_wait", "epoll_pwait", "epoll_pwait2"];
+
+/** Where one thread of a process waits. */
+export interface ThreadWait {
+  pid: number;
+  tid: number;
+  /** The system call it is blocked in (`epoll_wait`, `accept`, `syscall 17`), or `running`. */
+  syscall: string;
+}
+
+/**
+ * Where each thread of `pid` and of its descendants is blocked, read from
+ * `/proc/PID/task/TID/syscall`. Reading it only looks: unlike a tracer, it
+ * delivers no signal and stops nothing, so the program behaves as it would
+ * unobserved. A thread that is not blocked reads as `running`.
+ *
+ * @example
+ * ```ts
+ * import { threadWaits } from "./procfs.ts";
+ * const child = new Deno.Command("sleep", { args: ["5"] }).spawn();
+ * // Once it sleeps: [{ pid, tid, syscall: "clock_nanosleep" }]
+ * const waits = threadWaits(child.pid);
+ * child.kill();
+ * await child.status;
+ * ```
+ */
+export function threadWaits(pid: number, all = allProcesses()): ThreadWait[] {
+  const names = WAITING_SYSCALLS[Deno.build.arch] ?? {};
+  const waits: ThreadWait[] = [];
+  const root = all.find((s) => s.pid === pid);
+  for (const process of root ? [root, ...descendants(pid, all)] : []) {
+    let threads: Deno.DirEntry[];
+    try {
+      threads = [...Deno.readDirSync(`/proc/${process.pid}/task`)];
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      let text: string;
+      try {
+        text = Deno.readTextFileSync(`/proc/${process.pid}/task/${thread.name}/syscall`).trim();
+      } catch {
+        continue;
+      }
+      const first = text.split(" ")[0];
+      const number = Number(first);
+      const syscall = !/^\d+$/.test(first) ? "running" : names[number] ?? `syscall ${number}`;
+      waits.push({ pid: process.pid, tid: Number(thread.name), syscall });
+    }
+  }
+  return waits;
+}
+
+/**
+ * The processes that hold socket `inode` open (the ones whose descriptors
+ * link to `socket:[inode]`), threads counted once, as their process.
+ *
+ * @example
+ * ```ts ignore
+ * import { socketHolders, tcpSockets } from "./procfs.ts";
+ * const connection = tcpSockets(["ipv4"]).find((s) => s.localPort === 5000 && s.remotePort === 41234);
+ * const pids = connection ? socketHolders(connection.inode) : [];
+ * ```
+ */
+export function socketHolders(inode: string): number[] {
+  const wanted = `socket:[${inode}]`;
+  const holders: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let fds: Deno.DirEntry[];
+    try {
+      fds = [...Deno.readDirSync(`/proc/${entry.name}/fd`)];
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (Deno.readLinkSync(`/proc/${entry.name}/fd/${fd.name}`) === wanted) {
+          holders.push(Number(entry.name));
+          break;
+        }
+      } catch {
+        // Closed since the listing.
+      }
+    }
+  }
+  return holders;
+}

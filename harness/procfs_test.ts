@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { acceptQueueLength, descendants, TCP_ESTABLISHED, tcpSockets, treeBlocked } from "./procfs.ts";
+import {
+  acceptQueueLength,
+  descendants,
+  EPOLL_WAIT_SYSCALLS,
+  socketHolders,
+  TCP_ESTABLISHED,
+  tcpSockets,
+  threadWaits,
+  treeBlocked,
+} from "./procfs.ts";
 import { pollUntil } from "./wait.ts";
 
 const PORT = 47000 + (Deno.pid % 1000);
@@ -36,5 +45,39 @@ Deno.test("treeBlocked tells a sleeping process tree from a running one", async 
       for (const { pid } of [...descendants(child.pid), { pid: child.pid }]) Deno.kill(pid, "SIGKILL");
       await child.status;
     }
+  }
+});
+
+Deno.test("threadWaits names the call each thread is blocked in, without tracing it", async () => {
+  // python's epoll object waits in epoll_wait; sh waits for its child (wait4 or rt_sigsuspend).
+  const script =
+    "import os, select; r, w = os.pipe(); e = select.epoll(); e.register(r, select.EPOLLIN); e.poll(30)";
+  const child = new Deno.Command("sh", { args: ["-c", `python3 -c '${script}' & wait`] }).spawn();
+  try {
+    const waits = await pollUntil(() => {
+      const found = threadWaits(child.pid);
+      return found.some((w) => EPOLL_WAIT_SYSCALLS.includes(w.syscall)) ? found : undefined;
+    }, { timeoutMs: 5000, what: "python to wait in epoll" });
+    const shell = waits.find((w) => w.pid === child.pid);
+    assert.ok(shell && ["wait4", "rt_sigsuspend"].includes(shell.syscall), JSON.stringify(waits));
+  } finally {
+    for (const { pid } of [...descendants(child.pid), { pid: child.pid }]) Deno.kill(pid, "SIGKILL");
+    await child.status;
+  }
+});
+
+Deno.test("socketHolders finds the processes that hold a connection", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: PORT + 1 });
+  try {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: PORT + 1 });
+    const accepted = await listener.accept();
+    const mine = (client.localAddr as Deno.NetAddr).port;
+    const serverSide = tcpSockets().find((s) => s.localPort === PORT + 1 && s.remotePort === mine)!;
+    assert.deepEqual(socketHolders(serverSide.inode), [Deno.pid]);
+    accepted.close();
+    assert.deepEqual(socketHolders(serverSide.inode), []);
+    client.close();
+  } finally {
+    listener.close();
   }
 });
