@@ -255,7 +255,15 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
   const { server, peer } = await harnessClientRound(t);
   await peer.send("exit");
   // Either reaction shows on stdout: "exit" printed, or the output ending with the process.
-  await server.stdout.waitUntil((out) => out.ended || out.hasAhead("exit"), t.step);
+  const reacted = await server.stdout.waitUntil((out) => out.ended || out.hasAhead("exit"), t.step);
+  if (!reacted) {
+    throw new CheckFailure(
+      `after the client sent "exit", the server neither printed it nor ended within ${
+        formatMs(t.step)
+      }: it is still running, but the conversation is stuck`,
+      'a received "exit" may end the server (close the connection, exit 0) or be printed like any message',
+    );
+  }
   if (server.stdout.hasAhead("exit")) {
     // Shown to the operator: the reply typed now must reach the client, unless the server ends cleanly.
     const reply = ROUNDS[1][1];
