@@ -38,6 +38,9 @@ const HINT_END_OF_INPUT =
   "when stdin ends (fgets() returns NULL; input() raises EOFError) nothing more can be typed: " +
   "close the socket and exit 0 instead of sending an empty message, waiting, or crashing";
 
+const HINT_EXIT_MESSAGE = 'a received "exit" may end the server (close the connection, exit 0) ' +
+  "or be printed like any message, the reply then read from stdin as usual";
+
 /** What to look at when a step fails, by whose code is under test. */
 const CONVERSATION_HINTS = {
   server: {
@@ -261,7 +264,7 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
       `after the client sent "exit", the server neither printed it nor ended within ${
         formatMs(t.step)
       }: it is still running, but the conversation is stuck`,
-      'a received "exit" may end the server (close the connection, exit 0) or be printed like any message',
+      HINT_EXIT_MESSAGE,
     );
   }
   if (server.stdout.hasAhead("exit")) {
@@ -275,8 +278,7 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
         `after printing the "exit" the client sent, the server neither sent the reply typed on its stdin (${
           JSON.stringify(reply)
         }) nor closed the connection within ${formatMs(t.step)}`,
-        'a received "exit" may end the server (close, exit 0) or be printed like any message; ' +
-          "either way the server must go on doing one or the other",
+        HINT_EXIT_MESSAGE,
       );
     }
   }
@@ -284,8 +286,7 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
     timeoutMs: t.step,
     because:
       'after the client sent "exit" (ending there is fine; printing it and waiting for a reply is too)',
-    hint:
-      'a received "exit" may end the server (close the connection, exit 0) or be printed like any message',
+    hint: HINT_EXIT_MESSAGE,
   });
   if (!await peer.waitClosedByPeer(t.step)) {
     throw new CheckFailure("the server exited but the harness client's connection stayed open");
