@@ -11,6 +11,7 @@
 import { CheckFailure, defineGrader } from "../harness/check.ts";
 import type { CheckContext, Language } from "../harness/check.ts";
 import type { LabProcess } from "../harness/process.ts";
+import { formatMs } from "../harness/wait.ts";
 
 /** A conversation: each client message and the server's reply. */
 const ROUNDS: [message: string, reply: string][] = [
@@ -25,6 +26,20 @@ const LONG_REPLY = longText("server", 255);
 
 const HINT_RECV_ZERO =
   "recv() returns 0 when the peer closed the connection: close the socket and return 0 then";
+
+const HINT_TYPED_EXIT =
+  'compare each stdin line with "exit" (without its newline), then close the socket and return 0';
+
+/**
+ * End of input is advice, not the lab's protocol: the handout's
+ * get_user_input() ignores it, so the hint says what the user sees.
+ */
+const HINT_END_OF_INPUT =
+  "when stdin ends (fgets() returns NULL; input() raises EOFError) nothing more can be typed: " +
+  "close the socket and exit 0 instead of sending an empty message, waiting, or crashing";
+
+const HINT_EXIT_MESSAGE = 'a received "exit" may end the server (close the connection, exit 0) ' +
+  "or be printed like any message, the reply then read from stdin as usual";
 
 /** What to look at when a step fails, by whose code is under test. */
 const CONVERSATION_HINTS = {
@@ -93,53 +108,111 @@ function requireNoLeftovers(printer: LabProcess, messages: string[]): void {
 }
 
 /**
- * The student's server against a reference client. The conversation ends
- * with `exit` typed on the client (it sends "exit", then closes) or with the
- * client's stdin ending (it closes without a word).
+ * How an interop conversation ends, the way the lab's own peers end it:
+ * `exit` is typed on one side, which closes the connection without putting
+ * `exit` on the wire; the other side sees the connection closed.
+ */
+type Ending = "exit-typed-on-client" | "exit-typed-on-server";
+
+/** The message of the extra round that hands the server's operator the turn to type exit. */
+const LAST_MESSAGE = "one last message before exit";
+
+/**
+ * Gives the server's operator the turn (a server reads its stdin only after
+ * a message arrived), then types exit on the server.
+ */
+async function typeExitOnServer(
+  t: CheckContext,
+  student: "server" | "client",
+  server: LabProcess,
+  client: LabProcess,
+): Promise<void> {
+  await client.writeLine(LAST_MESSAGE);
+  await server.expectOutput(LAST_MESSAGE, {
+    timeoutMs: t.step,
+    because: "the message the client read from its stdin and sent",
+    via: [client],
+    hint: CONVERSATION_HINTS[student].message,
+  });
+  await server.writeLine("exit");
+}
+
+/**
+ * The student's server against a reference client, ended the way the lab's
+ * peers end it: exit typed on the client (it closes) or on the server.
  */
 async function studentServerWithReferenceClient(
   t: CheckContext,
   language: Language,
-  ending: "exit" | "eof",
+  ending: Ending,
 ): Promise<void> {
   const server = await t.startServer(t.submission);
   const client = t.start(t.reference(language), "client");
   await converse(t, "server", server, client, ROUNDS);
   requireNoLeftovers(server, ROUNDS.map(([message]) => message));
-  if (ending === "exit") await client.writeLine("exit");
-  else await client.closeStdin();
-  await client.expectExit({
-    timeoutMs: t.step,
-    because: "(the reference client, at the end of the conversation)",
-  });
+  if (ending === "exit-typed-on-client") {
+    await client.writeLine("exit");
+    await client.expectExit({
+      timeoutMs: t.step,
+      because: "(the reference client, after exit was typed on it)",
+    });
+    await server.expectExit({
+      timeoutMs: t.step,
+      because: "once the client had closed the connection (exit was typed on the client)",
+      hint: HINT_RECV_ZERO,
+    });
+    return;
+  }
+  await typeExitOnServer(t, "server", server, client);
   await server.expectExit({
     timeoutMs: t.step,
-    because: ending === "exit"
-      ? 'once the client had sent "exit" and closed the connection'
-      : "once the client had closed the connection",
-    hint: ending === "exit" ? 'a message "exit" from the client ends the conversation' : HINT_RECV_ZERO,
+    because: "after exit was typed on its stdin",
+    hint: HINT_TYPED_EXIT,
+  });
+  await client.expectExit({
+    timeoutMs: t.step,
+    because: "(the reference client, once the server had closed the connection)",
+    hint: "after exit is typed, close the client's socket before returning",
   });
 }
 
+/**
+ * The student's client against a reference server, ended the way the lab's
+ * peers end it: exit typed on the client or on the server (it closes).
+ */
 async function studentClientWithReferenceServer(
   t: CheckContext,
   language: Language,
-  ending: "exit" | "eof",
+  ending: Ending,
 ): Promise<void> {
   const server = await t.startServer(t.reference(language));
   const client = t.start(t.submission, "client");
   await converse(t, "client", server, client, ROUNDS);
   requireNoLeftovers(client, ROUNDS.map(([, reply]) => reply));
-  if (ending === "exit") await client.writeLine("exit");
-  else await client.closeStdin();
+  if (ending === "exit-typed-on-client") {
+    await client.writeLine("exit");
+    await client.expectExit({
+      timeoutMs: t.step,
+      because: "after exit was typed on it",
+      hint: HINT_TYPED_EXIT,
+    });
+    await server.expectExit({
+      timeoutMs: t.step,
+      because: "(the reference server, once the client had closed the connection)",
+      hint: "after exit is typed, close the socket before returning",
+    });
+    return;
+  }
+  await typeExitOnServer(t, "client", server, client);
+  await server.expectExit({
+    timeoutMs: t.step,
+    because: "(the reference server, after exit was typed on it)",
+  });
   await client.expectExit({
     timeoutMs: t.step,
-    because: ending === "exit" ? "after reading exit from its stdin" : "once its stdin ended",
-    hint: ending === "exit"
-      ? 'compare each stdin line with "exit" (without its newline) and close the socket then'
-      : "fgets() returns NULL at the end of stdin: close the socket and return 0",
+    because: "once the server had closed the connection (exit was typed on the server)",
+    hint: HINT_RECV_ZERO,
   });
-  await server.expectExit({ timeoutMs: t.step, because: "(reference server, once the client closed)" });
 }
 
 /** Connects a harness client to the student's server and plays one round. */
@@ -175,13 +248,82 @@ function longText(who: string, length: number): string {
   return text.slice(0, length - 1) + "!";
 }
 
+/**
+ * A client puts "exit" on the wire (the lab's own clients never do; some
+ * students' do). The server may end (exit 0, connection closed) or print it
+ * and wait for its operator, as the lab's own server does; either way it
+ * must not crash, fail, or stop working. Advice: beyond the lab text.
+ */
+async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
+  const { server, peer } = await harnessClientRound(t);
+  await peer.send("exit");
+  // Either reaction shows on stdout: "exit" printed, or the output ending with the process.
+  const reacted = await server.stdout.waitUntil((out) => out.ended || out.hasAhead("exit"), t.step);
+  if (!reacted) {
+    throw new CheckFailure(
+      `after the client sent "exit", the server neither printed it nor ended within ${
+        formatMs(t.step)
+      }: it is still running, but the conversation is stuck`,
+      HINT_EXIT_MESSAGE,
+    );
+  }
+  if (server.stdout.hasAhead("exit")) {
+    // Shown to the operator: the reply typed now must reach the client, unless the server ends cleanly.
+    const reply = ROUNDS[1][1];
+    await server.writeLine(reply);
+    await peer.received.waitUntil((received) => received.ended || received.hasAhead(reply), t.step);
+    if (peer.received.hasAhead(reply)) return;
+    if (!peer.received.ended) {
+      throw new CheckFailure(
+        `after printing the "exit" the client sent, the server neither sent the reply typed on its stdin (${
+          JSON.stringify(reply)
+        }) nor closed the connection within ${formatMs(t.step)}`,
+        HINT_EXIT_MESSAGE,
+      );
+    }
+  }
+  await server.expectExit({
+    timeoutMs: t.step,
+    because:
+      'after the client sent "exit" (ending there is fine; printing it and waiting for a reply is too)',
+    hint: HINT_EXIT_MESSAGE,
+  });
+  if (!await peer.waitClosedByPeer(t.step)) {
+    throw new CheckFailure("the server exited but the harness client's connection stayed open");
+  }
+}
+
+/**
+ * Requires `program`, whose stdin was just closed, to exit 0; a program that
+ * failed instead shows the last line of its error output (a Python
+ * traceback's is `EOFError: …`).
+ */
+async function expectEndAtEndOfInput(t: CheckContext, program: LabProcess, when: string): Promise<void> {
+  try {
+    await program.expectExit({
+      timeoutMs: t.step,
+      because: `at the end of its input (its stdin was closed ${when})`,
+      hint: HINT_END_OF_INPUT,
+    });
+  } catch (error) {
+    if (!(error instanceof CheckFailure) || program.running) throw error;
+    const lastWords = program.stderr.lines().filter((line) => line.trim()).at(-1);
+    throw new CheckFailure(
+      lastWords
+        ? `${error.rationale}; its last error output: ${JSON.stringify(lastWords.trim())}`
+        : error.rationale,
+      error.hint,
+    );
+  }
+}
+
 export default defineGrader({
   lab: "client-server",
   checks: {
-    "server-with-c-client": (t) => studentServerWithReferenceClient(t, "c", "exit"),
-    "server-with-python-client": (t) => studentServerWithReferenceClient(t, "python", "eof"),
-    "client-with-c-server": (t) => studentClientWithReferenceServer(t, "c", "exit"),
-    "client-with-python-server": (t) => studentClientWithReferenceServer(t, "python", "eof"),
+    "server-with-c-client": (t) => studentServerWithReferenceClient(t, "c", "exit-typed-on-server"),
+    "server-with-python-client": (t) => studentServerWithReferenceClient(t, "python", "exit-typed-on-client"),
+    "client-with-c-server": (t) => studentClientWithReferenceServer(t, "c", "exit-typed-on-client"),
+    "client-with-python-server": (t) => studentClientWithReferenceServer(t, "python", "exit-typed-on-server"),
 
     "server-exits-when-client-leaves": async (t) => {
       const { server, peer } = await harnessClientRound(t);
@@ -193,19 +335,7 @@ export default defineGrader({
       });
     },
 
-    "server-ends-on-exit-message": async (t) => {
-      const { server, peer } = await harnessClientRound(t);
-      await peer.send("exit");
-      await server.expectExit({
-        timeoutMs: t.step,
-        because: 'after the client sent "exit"',
-        hint:
-          'compare each received message with "exit" (a trailing newline may follow it) before printing it',
-      });
-      if (!await peer.waitClosedByPeer(t.step)) {
-        throw new CheckFailure("the server exited but the harness client's connection stayed open");
-      }
-    },
+    "server-ends-on-exit-message": serverHandlesExitMessage,
 
     "server-ends-conversation": async (t) => {
       const { server, peer } = await harnessClientRound(t);
@@ -227,7 +357,7 @@ export default defineGrader({
       await client.expectExit({
         timeoutMs: t.step,
         because: "after reading exit from its stdin",
-        hint: 'compare each stdin line with "exit" (without its newline), then close the socket and return 0',
+        hint: HINT_TYPED_EXIT,
       });
       if (!await peer.waitClosedByPeer(t.step)) {
         throw new CheckFailure("the client exited but its connection to the server was not closed");
@@ -256,6 +386,27 @@ export default defineGrader({
       const server = await t.startServer(t.reference("c"));
       const client = t.start(t.submission, "client");
       await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+    },
+
+    "client-ends-at-end-of-input": async (t) => {
+      const { client, peer } = await harnessServerRound(t);
+      await client.closeStdin();
+      await expectEndAtEndOfInput(t, client, "after the first reply");
+      if (!await peer.waitClosedByPeer(t.step)) {
+        throw new CheckFailure("the client exited at the end of its input, but its connection stayed open");
+      }
+    },
+
+    "server-ends-at-end-of-input": async (t) => {
+      const { server, peer } = await harnessClientRound(t);
+      await peer.send(ROUNDS[1][0]);
+      await server.expectOutput(ROUNDS[1][0], { timeoutMs: t.step, because: "the second message" });
+      // Its turn to read a reply: the operator has nothing more to say.
+      await server.closeStdin();
+      await expectEndAtEndOfInput(t, server, "when a reply was due");
+      if (!await peer.waitClosedByPeer(t.step)) {
+        throw new CheckFailure("the server exited at the end of its input, but the connection stayed open");
+      }
     },
   },
 });

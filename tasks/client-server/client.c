@@ -18,8 +18,9 @@ int main(void) {
 
   /*
    * TODO 2: loop:
-   *   - read a line from stdin with fgets(); if it is "exit" (you may send it
-   *     first) or stdin ended, stop;
+   *   - read a line from stdin with fgets(); if it is "exit", stop (closing
+   *     the connection tells the server; no need to send "exit"); if stdin
+   *     ended (fgets() returned NULL), stop too;
    *   - send it;
    *   - recv() the reply; if recv() returns 0 (the server left) or the reply
    *     is "exit", stop; otherwise print a line containing it.

@@ -20,8 +20,8 @@ int main(void) {
 
   /*
    * TODO 3: loop:
-   *   - recv() a message; if recv() returns 0 (the client left) or the
-   *     message is "exit", stop;
+   *   - recv() a message; if recv() returns 0 (the client left), stop (a
+   *     message "exit" may stop you too, or be printed like any other);
    *   - print a line containing the message;
    *   - read the reply from stdin with fgets(); if it is "exit" or stdin
    *     ended, stop; otherwise send it.

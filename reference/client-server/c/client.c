@@ -3,8 +3,9 @@
  *
  * Connects to 127.0.0.1:5000, then alternates: read a line from stdin and
  * send it; receive the reply and print it. Ends (status 0) when stdin says
- * "exit" (sent to the server first) or ends, or when the server closes or
- * sends "exit".
+ * "exit" or ends, or when the server closes or sends "exit". Like the lab's
+ * own client, a typed "exit" is never put on the wire: closing the
+ * connection is how the server learns that the conversation is over.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,10 +49,7 @@ int main(void) {
   while (fgets(line, sizeof line, stdin) != NULL) {
     strip_newline(line);
     if (line[0] == '\0') continue; /* nothing to say: an empty message cannot be sent */
-    if (strcmp(line, "exit") == 0) {
-      send_all(conn, line, strlen(line));
-      break;
-    }
+    if (strcmp(line, "exit") == 0) break;
     if (send_all(conn, line, strlen(line)) < 0) break;
     ssize_t n = recv(conn, reply, MAX_MESSAGE + 1, 0);
     if (n <= 0) {

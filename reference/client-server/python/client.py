@@ -1,8 +1,10 @@
 """Reference client of the ordered client/server protocol (Python).
 
 Connects to 127.0.0.1:5000, then alternates: read a line from stdin and send
-it; receive the reply and print it. Ends (status 0) when stdin says "exit"
-(sent to the server first) or ends, or when the server closes or sends "exit".
+it; receive the reply and print it. Ends (status 0) when stdin says "exit" or
+ends, or when the server closes or sends "exit". Like the lab's own client, a
+typed "exit" is never put on the wire: closing the connection is how the
+server learns that the conversation is over.
 """
 
 import socket
@@ -18,11 +20,11 @@ def main() -> int:
             message = line.rstrip("\r\n")
             if not message:
                 continue
+            if message == "exit":
+                break
             try:
                 conn.sendall(message.encode())
             except ConnectionError:
-                break
-            if message == "exit":
                 break
             try:
                 data = conn.recv(MAX_MESSAGE + 1)

@@ -2,7 +2,9 @@
 
 Accepts one client on 127.0.0.1:5000, then alternates: receive a message and
 print it; read a reply from stdin and send it. Ends (status 0) when the client
-closes or sends "exit", or when the reply is "exit" or stdin ends.
+closes or sends "exit", or when the reply is "exit" or stdin ends. Ending on a
+received "exit" is a courtesy to clients that send it before closing; the
+lab's own server prints it and waits for its operator, which is correct too.
 """
 
 import socket
