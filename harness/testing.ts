@@ -78,7 +78,11 @@ export function fixtureMismatch(report: GradeReport, fails: string[]): string | 
     ) {
       continue; // skipped because a check it needs fails, as listed
     } else if (!shouldFail && check.status !== "pass") {
-      problems.push(`${check.id} ${check.status}ed but must pass: ${check.rationale}`);
+      problems.push(
+        `${check.id} ${
+          check.status === "advice" ? "gave advice" : `${check.status}ed`
+        } but must pass: ${check.rationale}`,
+      );
     }
   }
   for (const id of fails) {
