@@ -115,7 +115,7 @@ function runtimeHome() {
 
 /** The installed directory of dependency `name`, found the way Node finds it. */
 function packageDirectory(name) {
-  for (let dir = PACKAGE_ROOT; ; dir = path.dirname(dir)) {
+  for (let dir = PACKAGE_ROOT;; dir = path.dirname(dir)) {
     const candidate = path.join(dir, "node_modules", name);
     if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
     if (path.dirname(dir) === dir) throw new Error(`cannot find the package '${name}' that socklab needs`);

@@ -14,16 +14,16 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { planDelivery, progressWanted } from "./formats/deliver.ts";
 import type { DeliveryRequest, OutputEnv } from "./formats/deliver.ts";
-import { githubSetupAnnotation, onGithubActions } from "./formats/github.ts";
 import { FORMAT_NAMES, isFormatName } from "./formats/mod.ts";
 import { grade, SetupError } from "./grade.ts";
 import type { CheckProgress, GradeOptions } from "./grade.ts";
-import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { knownLabs, labPaths } from "./labs.ts";
 import { TransferDisplay } from "./progress_display.ts";
-import { colorWanted, progressLine } from "./report.ts";
+import { colorWanted, hiddenFromStudents, progressLine } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
 import type { TaskConfig } from "./task_config.ts";
+import { taskIfReadable, ungradedReport } from "./ungraded.ts";
 
 /** Exit statuses of the grader. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;
@@ -182,12 +182,15 @@ export async function main(args: string[]): Promise<number> {
         onCheck: showProgress ? (check) => printProgress(check, undefined, request.color) : undefined,
       });
     } catch (error) {
-      if (error instanceof SetupError || error instanceof TaskConfigError) {
-        if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(target, error.message));
-        return usageError(error.message, false);
-      }
-      console.error(`grade: internal error: ${(error as Error)?.stack ?? error}`);
-      return EXIT.internal;
+      const setup = error instanceof SetupError || error instanceof TaskConfigError;
+      const reason = setup
+        ? (error as Error).message
+        : `internal error: ${(error as Error)?.message ?? error}`;
+      console.error(`grade: ${setup ? reason : `internal error: ${(error as Error)?.stack ?? error}`}`);
+      const task = await taskIfReadable(target, values.task);
+      const fallback = ungradedReport({ lab: target, submission: values.submission, only }, task, reason);
+      const delivered = await deliver(fallback, request, env, { failed: true });
+      return Math.max(setup ? EXIT.usage : EXIT.internal, delivered);
     }
     const delivered = await deliver(report, request, env);
     return Math.max(reportStatus(report), delivered);
@@ -196,13 +199,25 @@ export async function main(args: string[]): Promise<number> {
   const labs = target === "all"
     ? knownLabs()
     : [...new Set(target.split(",").map((s) => s.trim()).filter(Boolean))];
+  // Nothing graded, but a report all the same: each lab listed, worth 0.
+  const notGraded = async (reason: string): Promise<number> => {
+    console.error(`grade: ${reason}`);
+    const reports = await Promise.all(labs.map(async (lab) =>
+      ungradedReport(
+        { lab, submission: values.submission ? join(values.submission, lab) : undefined, only },
+        await taskIfReadable(lab),
+        reason,
+      )
+    ));
+    return Math.max(EXIT.usage, await deliver(reports, request, env, { failed: true }));
+  };
   const unknown = labs.filter((lab) => !knownLabs().includes(lab));
-  if (labs.length === 0 || unknown.length > 0) {
-    return usageError(
+  if (labs.length === 0) return usageError(`no lab named in '${target}'`);
+  if (unknown.length > 0) {
+    return await notGraded(
       `unknown lab${unknown.length === 1 ? "" : "s"} ${
         unknown.map((l) => `'${l}'`).join(", ")
       }; the labs are: ${knownLabs().join(", ")}`,
-      false,
     );
   }
   const tasks = new Map<string, TaskConfig>();
@@ -210,7 +225,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       tasks.set(lab, await loadTaskConfig(labPaths(lab).taskYaml));
     } catch (error) {
-      if (error instanceof TaskConfigError) return usageError(error.message, false);
+      if (error instanceof TaskConfigError) return await notGraded(error.message);
       throw error;
     }
   }
@@ -218,9 +233,8 @@ export async function main(args: string[]): Promise<number> {
   if (only && only.length > 0) {
     const nowhere = only.filter((id) => !labs.some((lab) => tasks.get(lab)!.checks.some((c) => c.id === id)));
     if (nowhere.length > 0) {
-      return usageError(
+      return await notGraded(
         `no lab graded here has the check${nowhere.length === 1 ? "" : "s"} ${nowhere.join(", ")}`,
-        false,
       );
     }
     for (const lab of labs) {
@@ -251,10 +265,11 @@ export async function main(args: string[]): Promise<number> {
         ? (error as Error).message
         : `internal error: ${(error as Error)?.message ?? error}`;
       console.error(`grade: ${lab}: ${setup ? message : (error as Error)?.stack ?? error}`);
-      if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(lab, message));
       // The lab still counts, with no points: a Classroom max_score must not
       // shrink because one lab's folder is missing.
-      reports.push(ungradedReport(lab, tasks.get(lab)!, labOnly, values.submission ?? "", message));
+      reports.push(
+        ungradedReport({ lab, submission: options.submission, only: labOnly }, tasks.get(lab), message),
+      );
       status = Math.max(status, setup ? EXIT.usage : EXIT.internal);
     }
   }
@@ -268,13 +283,20 @@ function reportStatus(report: GradeReport): number {
     : EXIT.failed;
 }
 
-/** Prints and writes a run's output; returns 0, or 2 when a file could not be written. */
+/**
+ * Prints and writes a run's output; returns 0, or 2 when a file could not be
+ * written. When nothing could be graded (`failed`), people reading the text
+ * report on standard output have the reason on standard error already, and
+ * get no report of errors on top; every other destination gets its report.
+ */
 async function deliver(
   input: GradeReport | GradeReport[],
   request: DeliveryRequest,
   env: OutputEnv,
+  { failed = false } = {},
 ): Promise<number> {
   const plan = planDelivery(input, request, env);
+  if (failed && request.format === "text" && !request.output) plan.stdout = "";
   let status: number = EXIT.passed;
   for (const write of plan.writes) {
     try {
@@ -290,49 +312,12 @@ async function deliver(
   return status;
 }
 
-/** A lab that could not be graded: every check listed as an error worth nothing. */
-function ungradedReport(
-  lab: string,
-  task: TaskConfig,
-  only: string[] | undefined,
-  submissionRoot: string,
-  message: string,
-): GradeReport {
-  const checks: CheckReport[] = task.checks
-    .filter((check) => !only || only.includes(check.id))
-    .map((check) => ({
-      id: check.id,
-      title: check.title,
-      status: "error",
-      points: 0,
-      max_points: check.points,
-      rationale: `not graded: ${message}`,
-      hint: "",
-      transcript: "",
-      duration_ms: 0,
-      notes: [],
-    }));
-  return {
-    lab,
-    submission: submissionRoot
-      ? join(submissionRoot, lab)
-      : labPaths(lab).taskDir.replace(`${REPO_ROOT}/`, ""),
-    language: null,
-    score: 0,
-    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
-    checks,
-    build_output: "",
-    isolation: "none",
-    warnings: [`not graded: ${message}`],
-    duration_ms: 0,
-  };
-}
-
 let progressPrinted = false;
 
 let transferDisplay: TransferDisplay | undefined;
 
 function printProgress(check: CheckReport, lab: string | undefined, color: boolean | undefined): void {
+  if (hiddenFromStudents(check)) return;
   transferDisplay?.clear();
   progressPrinted = true;
   writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);

@@ -294,6 +294,7 @@ async function runChecks(
               : runOneCheck(context, check, onProgress)
           );
         }
+        if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
         onCheck?.(report);
         return report;
       })(),

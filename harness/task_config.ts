@@ -18,6 +18,11 @@ const checkSchema = z.object({
   needs: z.array(z.string()).default([]),
   hint: z.string().optional(),
   timeout_ms: z.number().int().positive().optional(),
+  /**
+   * When a student sees the check's result (Gradescope's four words):
+   * `visible` (the default), `hidden`, `after_due_date`, `after_published`.
+   */
+  visibility: z.enum(["visible", "hidden", "after_due_date", "after_published"]).optional(),
 }).strict();
 
 const limitsSchema = z.object({
