@@ -34,7 +34,8 @@ const PACKAGE_ENTRIES = [
   "tasks",
   "reference",
 ];
-const LEFT_OUT = /(_test\.ts|^harness\/testing\.ts|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
+const LEFT_OUT =
+  /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.ts|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
 
 /** Gradescope's default container, which the limits are made to fit. */
 export const GRADESCOPE_CONTAINER = { cpus: 0.5, memoryMb: 768 } as const;
@@ -180,7 +181,9 @@ exit 0
  * Object.keys(entries).includes("run_autograder"); // true
  * ```
  */
-export async function gradescopeEntries(lab: string): Promise<Record<string, { data: Uint8Array; mode: number }>> {
+export async function gradescopeEntries(
+  lab: string,
+): Promise<Record<string, { data: Uint8Array; mode: number }>> {
   if (!knownLabs().includes(lab)) {
     throw new TemplateError(`unknown lab '${lab}'; the labs are: ${knownLabs().join(", ")}`);
   }

@@ -159,7 +159,8 @@ function studentPackageJson(lab: string, spec: string): string {
   const json = {
     name: `${lab}-lab`,
     private: true,
-    description: `The ${lab} socket lab. 'npm install' brings the grader; 'npx socklab grade ${lab} --submission .' grades this directory.`,
+    description:
+      `The ${lab} socket lab. 'npm install' brings the grader; 'npx socklab grade ${lab} --submission .' grades this directory.`,
     devDependencies: { [name]: dependencyValue(spec, name) },
     // The deno package's install script puts the Deno binary in place (npm 11 asks for this).
     allowScripts: { deno: true },
