@@ -1,5 +1,5 @@
 /**
- * `deno task grade <lab>|<lab,lab>|all [options]`: grades a submission and
+ * `socklab grade <lab>|<lab,lab>|all [options]` (`deno task grade` in a checkout): grades a submission and
  * prints a report (text, JSON, or for GitHub Classroom, Gradescope or JUnit
  * consumers).
  *
@@ -28,9 +28,10 @@ import { taskIfReadable, ungradedReport } from "./ungraded.ts";
 /** Exit statuses of the grader. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;
 
-const USAGE = `Usage: deno task grade <lab> [options]
-       deno task grade <lab>,<lab>,... [options]
-       deno task grade all [options]
+const USAGE =
+  `Usage: socklab grade <lab> [options]          (in a checkout: npx socklab grade, or deno task grade)
+       socklab grade <lab>,<lab>,... [options]
+       socklab grade all [options]
 
 Builds a submission, runs it against reference and adversarial peers, and
 reports a grade with a rationale, hint and wire transcript for each check.
@@ -38,7 +39,7 @@ Several labs (a comma-separated list, or 'all' for every lab of tasks/) are
 graded one after the other, each reported on its own, their points summed.
 
 Options:
-  --submission DIR   the submission to grade (default: tasks/<lab>/, your working copy);
+  --submission DIR   the submission to grade (default: the grader's tasks/<lab>/, the starter code);
                      with several labs, a directory with one subdirectory per lab (DIR/<lab>/)
   --only ID,ID       run only these checks (with several labs: in every lab that has them)
   --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits;
@@ -62,18 +63,19 @@ the checks is appended to the job summary (GITHUB_STEP_SUMMARY); with
 the Classroom reporter. SOCKLAB_GITHUB=off turns all of this off.
 
 Examples:
-  deno task grade client-server
-  deno task grade client-server --submission reference/client-server/c
-  deno task grade client-server --only build,server-with-c-client --verbose
-  deno task grade client-server --format json --output report.json
-  deno task grade client-server --quiet
-  deno task grade all
-  deno task grade all --submission ~/labs             # ~/labs/client-server/, ~/labs/fork-server/, ...
-  deno task grade client-server,fork-server --format junit --output junit.xml
-  deno task grade client-server --format classroom    # in a Classroom workflow step
-  deno task grade client-server --format gradescope --output /autograder/results/results.json
+  socklab grade client-server
+  socklab grade client-server --submission reference/client-server/c
+  socklab grade client-server --only build,server-with-c-client --verbose
+  socklab grade client-server --format json --output report.json
+  socklab grade client-server --quiet
+  socklab grade all
+  socklab grade all --submission ~/labs             # ~/labs/client-server/, ~/labs/fork-server/, ...
+  socklab grade client-server,fork-server --format junit --output junit.xml
+  socklab grade client-server --format classroom    # in a Classroom workflow step
+  socklab grade client-server --format gradescope --output /autograder/results/results.json
 
-Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error;
+Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error
+(a submission that cannot be graded still gets the report asked for: every check an error, 0 points);
 with several labs, the worst of the labs'.`;
 
 /**
@@ -330,7 +332,7 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): v
 
 function usageError(message: string, showUsage = true): number {
   console.error(`grade: ${message}`);
-  if (showUsage) console.error("Run 'deno task grade --help' for usage.");
+  if (showUsage) console.error("Run 'socklab grade --help' for usage.");
   return EXIT.usage;
 }
 

@@ -71,7 +71,9 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     if (command === "gradescope") {
-      if (values.package) return usageError("--package is for 'template': the zip carries this grader itself");
+      if (values.package) {
+        return usageError("--package is for 'template': the zip carries this grader itself");
+      }
       const written = await writeGradescopeZip(lab, out);
       console.log(`Wrote ${out} (${written.length} files): upload it as the assignment's autograder.`);
       return 0;
