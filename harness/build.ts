@@ -45,7 +45,8 @@ export interface BuildResult {
 }
 
 const OUTPUT_CAP = 16 * 1024;
-const BUILD_ARTIFACTS = /^(server|client|.*\.o|__pycache__|\.git)$/;
+// node_modules: a student repository made by `socklab template` installs the grader there.
+const BUILD_ARTIFACTS = /^(server|client|.*\.o|__pycache__|\.git|node_modules)$/;
 
 /**
  * Which language a submission is written in: a `Makefile` means C, a

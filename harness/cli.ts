@@ -1,5 +1,5 @@
 /**
- * `deno task grade <lab>|<lab,lab>|all [options]`: grades a submission and
+ * `socklab grade <lab>|<lab,lab>|all [options]` (`deno task grade` in a checkout): grades a submission and
  * prints a report (text, JSON, or for GitHub Classroom, Gradescope or JUnit
  * consumers).
  *
@@ -14,23 +14,24 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { planDelivery, progressWanted } from "./formats/deliver.ts";
 import type { DeliveryRequest, OutputEnv } from "./formats/deliver.ts";
-import { githubSetupAnnotation, onGithubActions } from "./formats/github.ts";
 import { FORMAT_NAMES, isFormatName } from "./formats/mod.ts";
 import { grade, SetupError } from "./grade.ts";
 import type { CheckProgress, GradeOptions } from "./grade.ts";
-import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { knownLabs, labPaths } from "./labs.ts";
 import { TransferDisplay } from "./progress_display.ts";
-import { colorWanted, countsAsFailure, progressLine } from "./report.ts";
+import { colorWanted, countsAsFailure, hiddenFromStudents, progressLine } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
 import type { TaskConfig } from "./task_config.ts";
+import { taskIfReadable, ungradedReport } from "./ungraded.ts";
 
 /** Exit statuses of the grader. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;
 
-const USAGE = `Usage: deno task grade <lab> [options]
-       deno task grade <lab>,<lab>,... [options]
-       deno task grade all [options]
+const USAGE =
+  `Usage: socklab grade <lab> [options]          (in a checkout: npx socklab grade, or deno task grade)
+       socklab grade <lab>,<lab>,... [options]
+       socklab grade all [options]
 
 Builds a submission, runs it against reference and adversarial peers, and
 reports a grade with a rationale, hint and wire transcript for each check.
@@ -38,7 +39,7 @@ Several labs (a comma-separated list, or 'all' for every lab of tasks/) are
 graded one after the other, each reported on its own, their points summed.
 
 Options:
-  --submission DIR   the submission to grade (default: tasks/<lab>/, your working copy);
+  --submission DIR   the submission to grade (default: the grader's tasks/<lab>/, the starter code);
                      with several labs, a directory with one subdirectory per lab (DIR/<lab>/)
   --only ID,ID       run only these checks (with several labs: in every lab that has them)
   --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits;
@@ -62,18 +63,19 @@ the checks is appended to the job summary (GITHUB_STEP_SUMMARY); with
 the Classroom reporter. SOCKLAB_GITHUB=off turns all of this off.
 
 Examples:
-  deno task grade client-server
-  deno task grade client-server --submission reference/client-server/c
-  deno task grade client-server --only build,server-with-c-client --verbose
-  deno task grade client-server --format json --output report.json
-  deno task grade client-server --quiet
-  deno task grade all
-  deno task grade all --submission ~/labs             # ~/labs/client-server/, ~/labs/fork-server/, ...
-  deno task grade client-server,fork-server --format junit --output junit.xml
-  deno task grade client-server --format classroom    # in a Classroom workflow step
-  deno task grade client-server --format gradescope --output /autograder/results/results.json
+  socklab grade client-server
+  socklab grade client-server --submission reference/client-server/c
+  socklab grade client-server --only build,server-with-c-client --verbose
+  socklab grade client-server --format json --output report.json
+  socklab grade client-server --quiet
+  socklab grade all
+  socklab grade all --submission ~/labs             # ~/labs/client-server/, ~/labs/fork-server/, ...
+  socklab grade client-server,fork-server --format junit --output junit.xml
+  socklab grade client-server --format classroom    # in a Classroom workflow step
+  socklab grade client-server --format gradescope --output /autograder/results/results.json
 
-Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error;
+Exit status: 0 all checks passed, 1 some failed, 2 usage or setup error, 3 internal error
+(a submission that cannot be graded still gets the report asked for: every check an error, 0 points);
 with several labs, the worst of the labs'.`;
 
 /**
@@ -182,12 +184,15 @@ export async function main(args: string[]): Promise<number> {
         onCheck: showProgress ? (check) => printProgress(check, undefined, request.color) : undefined,
       });
     } catch (error) {
-      if (error instanceof SetupError || error instanceof TaskConfigError) {
-        if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(target, error.message));
-        return usageError(error.message, false);
-      }
-      console.error(`grade: internal error: ${(error as Error)?.stack ?? error}`);
-      return EXIT.internal;
+      const setup = error instanceof SetupError || error instanceof TaskConfigError;
+      const reason = setup
+        ? (error as Error).message
+        : `internal error: ${(error as Error)?.message ?? error}`;
+      console.error(`grade: ${setup ? reason : `internal error: ${(error as Error)?.stack ?? error}`}`);
+      const task = await taskIfReadable(target, values.task);
+      const fallback = ungradedReport({ lab: target, submission: values.submission, only }, task, reason);
+      const delivered = await deliver(fallback, request, env, { failed: true });
+      return Math.max(setup ? EXIT.usage : EXIT.internal, delivered);
     }
     const delivered = await deliver(report, request, env);
     return Math.max(reportStatus(report), delivered);
@@ -196,13 +201,25 @@ export async function main(args: string[]): Promise<number> {
   const labs = target === "all"
     ? knownLabs()
     : [...new Set(target.split(",").map((s) => s.trim()).filter(Boolean))];
+  // Nothing graded, but a report all the same: each lab listed, worth 0.
+  const notGraded = async (reason: string): Promise<number> => {
+    console.error(`grade: ${reason}`);
+    const reports = await Promise.all(labs.map(async (lab) =>
+      ungradedReport(
+        { lab, submission: values.submission ? join(values.submission, lab) : undefined, only },
+        await taskIfReadable(lab),
+        reason,
+      )
+    ));
+    return Math.max(EXIT.usage, await deliver(reports, request, env, { failed: true }));
+  };
   const unknown = labs.filter((lab) => !knownLabs().includes(lab));
-  if (labs.length === 0 || unknown.length > 0) {
-    return usageError(
+  if (labs.length === 0) return usageError(`no lab named in '${target}'`);
+  if (unknown.length > 0) {
+    return await notGraded(
       `unknown lab${unknown.length === 1 ? "" : "s"} ${
         unknown.map((l) => `'${l}'`).join(", ")
       }; the labs are: ${knownLabs().join(", ")}`,
-      false,
     );
   }
   const tasks = new Map<string, TaskConfig>();
@@ -210,7 +227,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       tasks.set(lab, await loadTaskConfig(labPaths(lab).taskYaml));
     } catch (error) {
-      if (error instanceof TaskConfigError) return usageError(error.message, false);
+      if (error instanceof TaskConfigError) return await notGraded(error.message);
       throw error;
     }
   }
@@ -218,9 +235,8 @@ export async function main(args: string[]): Promise<number> {
   if (only && only.length > 0) {
     const nowhere = only.filter((id) => !labs.some((lab) => tasks.get(lab)!.checks.some((c) => c.id === id)));
     if (nowhere.length > 0) {
-      return usageError(
+      return await notGraded(
         `no lab graded here has the check${nowhere.length === 1 ? "" : "s"} ${nowhere.join(", ")}`,
-        false,
       );
     }
     for (const lab of labs) {
@@ -251,10 +267,11 @@ export async function main(args: string[]): Promise<number> {
         ? (error as Error).message
         : `internal error: ${(error as Error)?.message ?? error}`;
       console.error(`grade: ${lab}: ${setup ? message : (error as Error)?.stack ?? error}`);
-      if (onGithubActions(env)) writeAll(Deno.stderr, githubSetupAnnotation(lab, message));
       // The lab still counts, with no points: a Classroom max_score must not
       // shrink because one lab's folder is missing.
-      reports.push(ungradedReport(lab, tasks.get(lab)!, labOnly, values.submission ?? "", message));
+      reports.push(
+        ungradedReport({ lab, submission: options.submission, only: labOnly }, tasks.get(lab), message),
+      );
       status = Math.max(status, setup ? EXIT.usage : EXIT.internal);
     }
   }
@@ -268,13 +285,20 @@ function reportStatus(report: GradeReport): number {
     : EXIT.failed;
 }
 
-/** Prints and writes a run's output; returns 0, or 2 when a file could not be written. */
+/**
+ * Prints and writes a run's output; returns 0, or 2 when a file could not be
+ * written. When nothing could be graded (`failed`), people reading the text
+ * report on standard output have the reason on standard error already, and
+ * get no report of errors on top; every other destination gets its report.
+ */
 async function deliver(
   input: GradeReport | GradeReport[],
   request: DeliveryRequest,
   env: OutputEnv,
+  { failed = false } = {},
 ): Promise<number> {
   const plan = planDelivery(input, request, env);
+  if (failed && request.format === "text" && !request.output) plan.stdout = "";
   let status: number = EXIT.passed;
   for (const write of plan.writes) {
     try {
@@ -290,50 +314,12 @@ async function deliver(
   return status;
 }
 
-/** A lab that could not be graded: every check listed as an error worth nothing. */
-function ungradedReport(
-  lab: string,
-  task: TaskConfig,
-  only: string[] | undefined,
-  submissionRoot: string,
-  message: string,
-): GradeReport {
-  const checks: CheckReport[] = task.checks
-    .filter((check) => !only || only.includes(check.id))
-    .map((check) => ({
-      id: check.id,
-      title: check.title,
-      status: "error",
-      advice: check.advice && check.points === 0,
-      points: 0,
-      max_points: check.points,
-      rationale: `not graded: ${message}`,
-      hint: "",
-      transcript: "",
-      duration_ms: 0,
-      notes: [],
-    }));
-  return {
-    lab,
-    submission: submissionRoot
-      ? join(submissionRoot, lab)
-      : labPaths(lab).taskDir.replace(`${REPO_ROOT}/`, ""),
-    language: null,
-    score: 0,
-    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
-    checks,
-    build_output: "",
-    isolation: "none",
-    warnings: [`not graded: ${message}`],
-    duration_ms: 0,
-  };
-}
-
 let progressPrinted = false;
 
 let transferDisplay: TransferDisplay | undefined;
 
 function printProgress(check: CheckReport, lab: string | undefined, color: boolean | undefined): void {
+  if (hiddenFromStudents(check)) return;
   transferDisplay?.clear();
   progressPrinted = true;
   writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);
@@ -346,7 +332,7 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): v
 
 function usageError(message: string, showUsage = true): number {
   console.error(`grade: ${message}`);
-  if (showUsage) console.error("Run 'deno task grade --help' for usage.");
+  if (showUsage) console.error("Run 'socklab grade --help' for usage.");
   return EXIT.usage;
 }
 

@@ -301,6 +301,7 @@ async function runChecks(
               : runOneCheck(context, check, onProgress)
           );
         }
+        if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
         onCheck?.(report);
         return report;
       })(),

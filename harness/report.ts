@@ -11,6 +11,27 @@
  */
 export type CheckStatus = "pass" | "fail" | "skip" | "error" | "advice";
 
+/**
+ * When a student sees a check's result (Gradescope's words); `task.yaml`
+ * sets it per check, and a report carries it only when it is not `visible`.
+ */
+export type CheckVisibility = "visible" | "hidden" | "after_due_date" | "after_published";
+
+/**
+ * Whether the formats students read (text, Classroom, GitHub annotations and
+ * summary) leave the check out, counting it among "N hidden checks".
+ *
+ * @example
+ * ```ts
+ * import { hiddenFromStudents } from "./report.ts";
+ * hiddenFromStudents({ visibility: "after_due_date" }); // true
+ * hiddenFromStudents({}); // false
+ * ```
+ */
+export function hiddenFromStudents(check: { visibility?: CheckVisibility }): boolean {
+  return check.visibility !== undefined && check.visibility !== "visible";
+}
+
 /** One check in a report. */
 export interface CheckReport {
   id: string;
@@ -29,6 +50,8 @@ export interface CheckReport {
   duration_ms: number;
   /** Measurements worth showing either way (throughput, CPU share). */
   notes: string[];
+  /** Set when `task.yaml` keeps the check from students for now. */
+  visibility?: CheckVisibility;
 }
 
 /** The report of one lab's grading. */
@@ -46,6 +69,11 @@ export interface GradeReport {
   /** Things the user should know that are not check results. */
   warnings: string[];
   duration_ms: number;
+  /**
+   * Set when the submission could not be graded at all (a setup or internal
+   * error): why. Every check is then an `error` worth 0.
+   */
+  not_graded?: string;
 }
 
 /** Output options shared by the renderers. */
@@ -97,8 +125,9 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
   );
   for (const warning of report.warnings) lines.push(paint("33", `warning: ${visibleText(warning)}`));
   lines.push("");
-  const idWidth = Math.max(...report.checks.map((c) => c.id.length));
-  for (const check of report.checks) {
+  const shown = report.checks.filter((check) => !hiddenFromStudents(check));
+  const idWidth = Math.max(0, ...shown.map((c) => c.id.length));
+  for (const check of shown) {
     const points = pointsColumn(check);
     lines.push(
       `${paint(COLOR[check.status], SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${
@@ -130,9 +159,31 @@ export function renderText(report: GradeReport, options: RenderOptions = {}): st
       );
     }
   }
+  const hidden = hiddenChecksLine(report);
+  if (hidden) lines.push("", hidden);
   lines.push("");
   lines.push(scoreLine(report, options));
   return lines.join("\n");
+}
+
+/**
+ * What students are told of the checks kept from them: how many, and the
+ * points they gave (the total shows those anyway); empty when there are none.
+ *
+ * @example
+ * ```ts ignore
+ * import { hiddenChecksLine } from "./report.ts";
+ * hiddenChecksLine(report); // "2 hidden checks: 3/4 points (your instructor sees their results)"
+ * ```
+ */
+export function hiddenChecksLine(report: GradeReport): string {
+  const hidden = report.checks.filter(hiddenFromStudents);
+  if (hidden.length === 0) return "";
+  const points = hidden.reduce((sum, check) => sum + check.points, 0);
+  const max = hidden.reduce((sum, check) => sum + check.max_points, 0);
+  return `${hidden.length} hidden check${hidden.length === 1 ? "" : "s"}: ${fmtPoints(points)}/${
+    fmtPoints(max)
+  } points (your instructor sees their results)`;
 }
 
 /**

@@ -10,7 +10,8 @@ import { REPO_ROOT } from "./labs.ts";
 
 /**
  * The argv of `deno task grade` without the task runner: the current Deno
- * binary, `run`, the task's permission flags and `harness/cli.ts`.
+ * binary, `run`, this repository's `deno.json`, the task's permission flags
+ * and `harness/cli.ts`.
  *
  * @example
  * ```ts ignore
@@ -20,6 +21,12 @@ import { REPO_ROOT } from "./labs.ts";
  */
 export async function gradeCommand(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json")));
-  const [, ...args] = (config.tasks.grade as string).trim().split(/\s+/);
-  return [Deno.execPath(), ...args.map((arg) => (arg.endsWith(".ts") ? join(REPO_ROOT, arg) : arg))];
+  const [, subcommand, ...args] = (config.tasks.grade as string).trim().split(/\s+/);
+  return [
+    Deno.execPath(),
+    subcommand,
+    // This grader's own configuration, whatever deno.json the directory it runs from has.
+    `--config=${join(REPO_ROOT, "deno.json")}`,
+    ...args.map((arg) => (arg.endsWith(".ts") ? join(REPO_ROOT, arg) : arg)),
+  ];
 }

@@ -23,6 +23,11 @@ const checkSchema = z.object({
    * advice and worth nothing unless the instructor gives it points here.
    */
   advice: z.boolean().default(false),
+  /**
+   * When a student sees the check's result (Gradescope's four words):
+   * `visible` (the default), `hidden`, `after_due_date`, `after_published`.
+   */
+  visibility: z.enum(["visible", "hidden", "after_due_date", "after_published"]).optional(),
 }).strict();
 
 const limitsSchema = z.object({

@@ -15,15 +15,26 @@
  *
  * It reports to Classroom the sum of every test's `score` against
  * `max_score`, so each check becomes one test worth its points: partial
- * credit inside one workflow step. It prints `message` for tests with status
+ * credit inside one workflow step. Checks that `task.yaml` keeps from
+ * students (`visibility`) make one test, "N hidden checks", worth their
+ * points. It prints `message` for tests with status
  * `error`, `test_code` under any test, and `- line N` after a name unless
  * `line_no` is 0.
  *
  * @module
  */
 
-import type { CheckReport, CheckStatus } from "../report.ts";
-import { checkMessage, checkName, isMultiLab, reportList, rerunCommand, runScore } from "./common.ts";
+import { hiddenFromStudents } from "../report.ts";
+import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
+import {
+  checkMessage,
+  checkName,
+  isMultiLab,
+  reportList,
+  rerunCommand,
+  runScore,
+  sumInOrder,
+} from "./common.ts";
 import type { Reports } from "./common.ts";
 
 /** The reporter's three words, for a test and for the whole run. */
@@ -169,8 +180,8 @@ export function decodeBase64(encoded: string): string {
 
 function buildResult(input: Reports, messageCap: number): ClassroomResult {
   const multiLab = isMultiLab(input);
-  const tests: ClassroomTest[] = reportList(input).flatMap((report) =>
-    report.checks.map((check) => ({
+  const tests: ClassroomTest[] = reportList(input).flatMap((report) => [
+    ...report.checks.filter((check) => !hiddenFromStudents(check)).map((check) => ({
       name: checkName(report, check, multiLab),
       status: classroomStatus(check.status),
       score: check.points,
@@ -184,14 +195,38 @@ function buildResult(input: Reports, messageCap: number): ClassroomResult {
       line_no: 0,
       execution_time: Math.round(check.duration_ms) / 1000,
       duration: Math.round(check.duration_ms),
-    }))
-  );
+    })),
+    ...hiddenTest(report, multiLab),
+  ]);
   return {
     version: 1,
     status: runStatus(reportList(input).flatMap((report) => report.checks)),
     max_score: runScore(input).max_score,
     tests,
   };
+}
+
+/**
+ * The checks kept from students, as one test: their points count (the
+ * reporter adds up every test's score), what they were does not show.
+ */
+function hiddenTest(report: GradeReport, multiLab: boolean): ClassroomTest[] {
+  const hidden = report.checks.filter(hiddenFromStudents);
+  if (hidden.length === 0) return [];
+  const name = `${hidden.length} hidden check${hidden.length === 1 ? "" : "s"}`;
+  const duration = hidden.reduce((sum, check) => sum + check.duration_ms, 0);
+  return [{
+    name: multiLab ? `${report.lab}: ${name}` : name,
+    status: runStatus(hidden),
+    score: sumInOrder(hidden.map((check) => check.points)),
+    max_score: sumInOrder(hidden.map((check) => check.max_points)),
+    message: "Your instructor sees the results of these checks.",
+    test_code: "",
+    filename: "",
+    line_no: 0,
+    execution_time: Math.round(duration) / 1000,
+    duration: Math.round(duration),
+  }];
 }
 
 /** `pass` when every check passed; `fail` when one failed or was skipped; else `error`. */

@@ -63,7 +63,10 @@ Deno.test("classroom: each check is a test, with the reporter's three statuses",
   assert.match(payload.tests[0].message, /^make failed \(status 2\)\nHint: look at build$/);
   assert.equal(payload.tests[1].message, "", "a pass has no message");
   assert.equal(payload.tests[1].test_code, "");
-  assert.equal(payload.tests[0].test_code, "npx deno task grade client-server --only build --verbose");
+  assert.equal(
+    payload.tests[0].test_code,
+    "npx socklab grade client-server --submission . --only build --verbose",
+  );
 });
 
 Deno.test("classroom: the per-test scores add up to our score, and max_score is ours", () => {

@@ -116,11 +116,12 @@ export function checkMessage(check: CheckReport): string {
  * @example
  * ```ts
  * import { rerunCommand } from "./common.ts";
- * rerunCommand("client-server", "build"); // "npx deno task grade client-server --only build --verbose"
+ * rerunCommand("client-server", "build");
+ * // "npx socklab grade client-server --submission . --only build --verbose"
  * ```
  */
 export function rerunCommand(lab: string, checkId: string): string {
-  return `npx deno task grade ${lab} --only ${checkId} --verbose`;
+  return `npx socklab grade ${lab} --submission . --only ${checkId} --verbose`;
 }
 
 /**

@@ -12,13 +12,24 @@
  * @module
  */
 
-import { visibleText } from "../report.ts";
+import { hiddenFromStudents, visibleText } from "../report.ts";
 import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
-import { checkMessage, checkName, clip, formatPoints, isMultiLab, reportList, runScore } from "./common.ts";
+import {
+  checkMessage,
+  checkName,
+  clip,
+  formatPoints,
+  isMultiLab,
+  reportList,
+  runScore,
+  sumInOrder,
+} from "./common.ts";
 import type { Reports } from "./common.ts";
 
 /** GitHub shows the first annotations of a step; a message past this is cut. */
 const MAX_ANNOTATION_MESSAGE = 4000;
+/** GitHub keeps at most this many `::error` annotations of one step. */
+export const MAX_ERROR_ANNOTATIONS = 10;
 /** A summary cell says what happened in short; the log and annotations have the rest. */
 const MAX_SUMMARY_CELL = 300;
 
@@ -66,8 +77,11 @@ export function escapeCommandProperty(text: string): string {
 
 /**
  * One `::error title=…::…` line per check that failed or could not be run
- * (a skipped check is not annotated: the check it needs already is), each
- * ending in a newline; empty when all passed.
+ * (a skipped check is not annotated: the check it needs already is; nor is
+ * one kept from students), each ending in a newline; empty when all passed.
+ * A lab that could not be graded gets one line saying why. At most
+ * {@link MAX_ERROR_ANNOTATIONS} lines, the costliest checks, in report
+ * order; then one `::notice` for the rest.
  *
  * @example
  * ```ts ignore
@@ -77,10 +91,21 @@ export function escapeCommandProperty(text: string): string {
  */
 export function githubAnnotations(input: Reports): string {
   const multiLab = isMultiLab(input);
-  let out = "";
+  const annotations: { lost: number; line: string }[] = [];
+  // Advice is worth no points: a notice each, after the errors, within GitHub's ten per kind.
+  const advice: string[] = [];
   for (const report of reportList(input)) {
+    if (report.not_graded !== undefined) {
+      // One problem, one annotation (not one per check it kept from running).
+      annotations.push({
+        lost: report.max_score,
+        line: githubSetupAnnotation(report.lab, report.not_graded),
+      });
+      continue;
+    }
     for (const check of report.checks) {
       if (check.status !== "fail" && check.status !== "error" && check.status !== "advice") continue;
+      if (hiddenFromStudents(check)) continue;
       const title = visibleText(checkName(report, check, multiLab));
       const message = clip(
         visibleText(
@@ -90,11 +115,37 @@ export function githubAnnotations(input: Reports): string {
         ),
         MAX_ANNOTATION_MESSAGE,
       );
-      const level = check.status === "advice" ? "notice" : "error";
-      out += `::${level} title=${escapeCommandProperty(title)}::${escapeCommandData(message)}\n`;
+      if (check.status === "advice") {
+        advice.push(`::notice title=${escapeCommandProperty(title)}::${escapeCommandData(message)}\n`);
+        continue;
+      }
+      annotations.push({
+        lost: check.max_points - check.points,
+        line: `::error title=${escapeCommandProperty(title)}::${escapeCommandData(message)}\n`,
+      });
     }
   }
-  return out;
+  // GitHub keeps the first 10 error annotations of a step and drops the rest
+  // without a word: the checks that cost the most points go first, and a
+  // notice says how many more there are and where to read them.
+  const shown = annotations
+    .map((annotation, order) => ({ ...annotation, order }))
+    .sort((a, b) => b.lost - a.lost || a.order - b.order)
+    .slice(0, MAX_ERROR_ANNOTATIONS)
+    .sort((a, b) => a.order - b.order);
+  let out = shown.map((annotation) => annotation.line).join("");
+  const more = annotations.length - shown.length;
+  if (more > 0) {
+    out += `::notice title=${escapeCommandProperty("socklab: more checks did not pass")}::${
+      escapeCommandData(
+        `${more} more check${
+          more === 1 ? "" : "s"
+        } did not pass. GitHub shows at most ${MAX_ERROR_ANNOTATIONS} ` +
+          "annotations per step: the log of the grading step explains every check, and the job summary lists them all.",
+      )
+    }\n`;
+  }
+  return out + advice.slice(0, MAX_ERROR_ANNOTATIONS - 1).join("");
 }
 
 /**
@@ -176,7 +227,20 @@ function labSummary(report: GradeReport): string[] {
   ];
   for (const warning of report.warnings) lines.push(`> Warning: ${markdownCell(warning)}`, "");
   lines.push("| | Check | Points | What happened |", "| :-: | --- | --: | --- |");
-  for (const check of report.checks) lines.push(row(check));
+  for (const check of report.checks) {
+    if (!hiddenFromStudents(check)) lines.push(row(check));
+  }
+  const hidden = report.checks.filter(hiddenFromStudents);
+  if (hidden.length > 0) {
+    const points = `${formatPoints(sumInOrder(hidden.map((c) => c.points)))}/${
+      formatPoints(sumInOrder(hidden.map((c) => c.max_points)))
+    }`;
+    lines.push(
+      `| 🔒 | ${hidden.length} hidden check${
+        hidden.length === 1 ? "" : "s"
+      } | ${points} | Your instructor sees their results. |`,
+    );
+  }
   lines.push("");
   return lines;
 }

@@ -5,7 +5,9 @@
  *
  * Each check is one test: `score` (its points when passed, else 0),
  * `max_score`, `status` (`passed` or `failed`), `name`, `number`, `output`
- * (rationale, hint, measurements and transcript), `tags` and `visibility`.
+ * (rationale, hint, measurements and transcript), `tags` and `visibility`
+ * (the check's own from `task.yaml`: Gradescope hides a `hidden` test from
+ * students, and shows an `after_due_date` or `after_published` one then).
  * The top level has the run's `score` (which Gradescope uses in place of the
  * sum of the tests; it is that sum), `execution_time` in seconds, and an
  * `output` summary. Every text is plain (`"text"` format): compiler output
@@ -74,7 +76,7 @@ export function gradescopeResults(input: Reports): GradescopeResults {
       output: clip(testOutput(report, check), MAX_TEST_OUTPUT),
       output_format: "text",
       tags: check.advice ? [report.lab, check.id, "advice"] : [report.lab, check.id],
-      visibility: "visible",
+      visibility: check.visibility ?? "visible",
     }))
   );
   return {

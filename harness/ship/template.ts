@@ -1,0 +1,192 @@
+/**
+ * `socklab template <lab> DIR`: what a student's repository holds for a
+ * GitHub Classroom assignment, and nothing more. The lab's README and
+ * starter code, a `.gitignore`, a `package.json` that pins the grader for
+ * grading on the student's own machine, and the Classroom workflow, which
+ * installs the grader from its package at that version (never from the
+ * student's repository) and grades the repository's root. No reference
+ * solution, grader source or `task.yaml`: those stay in the package.
+ *
+ * @module
+ */
+
+import { cp, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { knownLabs, labPaths } from "../labs.ts";
+import { defaultPackageSpec, dependencyValue, isPinnedSpec, packageInfo } from "./package_info.ts";
+
+/** The reporter GitHub Classroom's own workflow templates use. */
+export const CLASSROOM_REPORTER = "classroom-resources/autograding-grading-reporter@v1";
+
+/** The workflow's path inside the student repository. */
+export const WORKFLOW_PATH = ".github/workflows/classroom.yml";
+
+/** Files of `tasks/<lab>/` that are the instructor's, not the student's. */
+const INSTRUCTOR_ONLY = /^(task\.yaml|server|client|.*\.o|__pycache__)$/;
+
+/** A problem with what the instructor asked for. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
+
+/** Options of {@link writeStudentTemplate}. */
+export interface TemplateOptions {
+  /** What `npm install` installs: `socklab@X.Y.Z` (the default), a tarball URL, a pinned git URL. */
+  packageSpec?: string;
+}
+
+/**
+ * Writes the student repository of `lab` into `dir` (which must not exist,
+ * or be empty) and returns the paths written, relative to `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * import { writeStudentTemplate } from "./template.ts";
+ * await writeStudentTemplate("client-server", "/tmp/client-server-template");
+ * ```
+ */
+export async function writeStudentTemplate(
+  lab: string,
+  dir: string,
+  options: TemplateOptions = {},
+): Promise<string[]> {
+  if (!knownLabs().includes(lab)) {
+    throw new TemplateError(`unknown lab '${lab}'; the labs are: ${knownLabs().join(", ")}`);
+  }
+  const spec = options.packageSpec ?? defaultPackageSpec();
+  if (!isPinnedSpec(spec)) {
+    throw new TemplateError(
+      `'${spec}' does not pin one version of the grader: name one (socklab@1.2.3), a .tgz, or a git URL with #tag`,
+    );
+  }
+  await requireEmpty(dir);
+  const starter = labPaths(lab).taskDir;
+  const written: string[] = [];
+  for (const entry of (await readdir(starter)).sort()) {
+    if (INSTRUCTOR_ONLY.test(entry)) continue;
+    await cp(join(starter, entry), join(dir, entry), { recursive: true });
+    written.push(entry);
+  }
+  const files: Record<string, string> = {
+    ".gitignore": GITIGNORE,
+    "package.json": studentPackageJson(lab, spec),
+    [WORKFLOW_PATH]: classroomWorkflow(lab, spec),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(join(dir, path, ".."), { recursive: true });
+    await Deno.writeTextFile(join(dir, path), text);
+    written.push(path);
+  }
+  return written.sort();
+}
+
+/**
+ * The Classroom workflow of a student repository: installs the grader
+ * (`spec`) outside the repository, grades the repository's root with
+ * `--format classroom`, and hands the payload to Classroom's reporter.
+ *
+ * @example
+ * ```ts
+ * import { classroomWorkflow } from "./template.ts";
+ * classroomWorkflow("client-server", "socklab@0.1.0").includes("LAB: client-server"); // true
+ * ```
+ */
+export function classroomWorkflow(lab: string, spec: string): string {
+  return `# GitHub Classroom autograding with socklab (written by \`socklab template\`).
+# One step grades the lab, and every check counts with its own points.
+#
+# The grader is installed from its package, at the version SOCKLAB_PACKAGE
+# pins, into a directory outside this repository: nothing committed here
+# changes how it grades.
+name: Autograding Tests
+"on":
+  - push
+  - repository_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    env:
+      LAB: ${lab}
+      SOCKLAB_PACKAGE: ${JSON.stringify(spec)}
+    steps:
+      - name: Checkout code
+        uses: actions/checkout@v4
+
+      - name: Set up Node (it brings Deno, from npm)
+        uses: actions/setup-node@v4
+        with:
+          node-version: 22
+
+      - name: Install the grader
+        run: |
+          mkdir -p "$RUNNER_TEMP/socklab"
+          cd "$RUNNER_TEMP/socklab"
+          echo '{ "private": true, "allowScripts": { "deno": true } }' > package.json
+          npm install --no-audit --no-fund --no-save "$SOCKLAB_PACKAGE"
+          command -v strace >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq strace; }
+
+      # Writes result=<base64 payload> to $GITHUB_OUTPUT for the reporter (a
+      # submission that cannot be graded gets one too, worth 0), prints the
+      # full report to the log, annotates failed checks and adds a table to
+      # the job summary. sudo: Ubuntu runners restrict the unprivileged user
+      # namespaces every check's sandbox needs; -E keeps GITHUB_OUTPUT.
+      - name: Grade
+        id: socklab
+        continue-on-error: true # a lost point must not stop the reporter
+        run: >-
+          sudo -E env "PATH=$PATH" "$RUNNER_TEMP/socklab/node_modules/.bin/socklab"
+          grade "$LAB" --submission "$GITHUB_WORKSPACE" --format classroom
+
+      - name: Autograding Reporter
+        uses: ${CLASSROOM_REPORTER}
+        env:
+          SOCKLAB_RESULTS: "\${{ steps.socklab.outputs.result }}"
+        with:
+          runners: socklab
+`;
+}
+
+function studentPackageJson(lab: string, spec: string): string {
+  const { name } = packageInfo();
+  const json = {
+    name: `${lab}-lab`,
+    private: true,
+    description:
+      `The ${lab} socket lab. 'npm install' brings the grader; 'npx socklab grade ${lab} --submission .' grades this directory.`,
+    devDependencies: { [name]: dependencyValue(spec, name) },
+    // The deno package's install script puts the Deno binary in place (npm 11 asks for this).
+    allowScripts: { deno: true },
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+const GITIGNORE = `# What make builds
+server
+client
+*.o
+__pycache__/
+# The grader, installed by npm install
+node_modules/
+# The async-server client's upload (the grader makes its own)
+test-file.txt
+`;
+
+async function requireEmpty(dir: string): Promise<void> {
+  try {
+    if ((await readdir(dir)).length > 0) throw new TemplateError(`${dir} is not empty`);
+  } catch (error) {
+    if (error instanceof TemplateError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new TemplateError(`cannot use ${dir}: ${(error as Error).message}`);
+    }
+  }
+  await Deno.mkdir(dir, { recursive: true });
+}

@@ -1,0 +1,122 @@
+/**
+ * `socklab template`: a student repository holds what a student needs and
+ * nothing of the instructor's, and its workflow installs a pinned grader.
+ */
+
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+import { parse } from "yaml";
+import { labPaths } from "../labs.ts";
+import { runShipCli } from "./testing_ship.ts";
+import { isPinnedSpec, packageInfo } from "./package_info.ts";
+import { CLASSROOM_REPORTER, classroomWorkflow, WORKFLOW_PATH, writeStudentTemplate } from "./template.ts";
+
+interface Step {
+  id?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+  "continue-on-error"?: boolean;
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) out.push(...listFiles(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+Deno.test("template: the student repository has the lab's README and starter code, and nothing of the instructor's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-template-" });
+  try {
+    const out = join(dir, "client-server-template");
+    const run = await runShipCli(["template", "client-server", out]);
+    assert.equal(run.code, 0, run.stderr);
+    const files = listFiles(out).map((file) => relative(out, file)).sort();
+    assert.deepEqual(files, [
+      WORKFLOW_PATH,
+      ".gitignore",
+      "Makefile",
+      "README.md",
+      "client.c",
+      "package.json",
+      "server.c",
+    ]);
+    // Nothing of the answers, the graders or the points.
+    for (const file of files) {
+      assert.ok(!/task\.yaml|reference|graders?\b|\.ts$/.test(file), file);
+      const text = await Deno.readTextFile(join(out, file));
+      assert.ok(!/^\s*points:/m.test(text), `${file} holds points`);
+    }
+    const starter = labPaths("client-server").taskDir;
+    assert.equal(
+      await Deno.readTextFile(join(out, "server.c")),
+      await Deno.readTextFile(join(starter, "server.c")),
+    );
+    assert.match(
+      await Deno.readTextFile(join(out, "README.md")),
+      /npx socklab grade client-server --submission \./,
+    );
+    assert.ok(!(await Deno.readTextFile(join(out, "README.md"))).includes("task.yaml"));
+    assert.match(await Deno.readTextFile(join(out, ".gitignore")), /^node_modules\/$/m);
+
+    const pkg = JSON.parse(await Deno.readTextFile(join(out, "package.json")));
+    assert.equal(pkg.devDependencies[packageInfo().name], packageInfo().version);
+    assert.equal(pkg.allowScripts.deno, true);
+
+    const workflow = parse(await Deno.readTextFile(join(out, WORKFLOW_PATH)));
+    const job = Object.values(workflow.jobs)[0] as { env: Record<string, string>; steps: Step[] };
+    assert.equal(job.env.LAB, "client-server");
+    assert.equal(job.env.SOCKLAB_PACKAGE, `${packageInfo().name}@${packageInfo().version}`);
+    assert.ok(isPinnedSpec(job.env.SOCKLAB_PACKAGE));
+    const reporter = job.steps.find((step) => step.uses?.includes("autograding-grading-reporter"))!;
+    assert.equal(reporter.uses, "classroom-resources/autograding-grading-reporter@v1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("template workflow: installs the pinned package outside the repository and grades the repository root", () => {
+  const workflow = parse(classroomWorkflow("fork-server", "socklab@1.2.3"));
+  const job = Object.values(workflow.jobs)[0] as { env: Record<string, string>; steps: Step[] };
+  const install = job.steps.find((step) => step.run?.includes("npm install"))!;
+  assert.match(install.run!, /cd "\$RUNNER_TEMP\/socklab"/, "not in the student's repository");
+  assert.match(install.run!, /npm install .*"\$SOCKLAB_PACKAGE"/);
+  assert.ok(!/npm ci/.test(install.run!), "never the student's own package.json");
+  const grade = job.steps.find((step) => step.run?.includes(" grade "))!;
+  assert.match(grade.run!, /\$RUNNER_TEMP\/socklab\/node_modules\/\.bin\/socklab" grade "\$LAB"/);
+  assert.match(grade.run!, /--submission "\$GITHUB_WORKSPACE" --format classroom/);
+  assert.equal(grade["continue-on-error"], true, "lost points must not skip the reporter");
+  const reporter = job.steps.find((step) => step.uses === CLASSROOM_REPORTER)!;
+  assert.equal(reporter.with!.runners, grade.id);
+  // The reporter reads process.env[`${runner.trim().toUpperCase()}_RESULTS`].
+  assert.equal(
+    reporter.env![`${grade.id!.toUpperCase()}_RESULTS`],
+    `\${{ steps.${grade.id}.outputs.result }}`,
+  );
+  assert.ok(job.steps.indexOf(grade) < job.steps.indexOf(reporter));
+  assert.equal(workflow.permissions.checks, "write", "the reporter updates the check run");
+});
+
+Deno.test("template: an unpinned package, an unknown lab or a directory in use is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-template-" });
+  try {
+    await assert.rejects(
+      writeStudentTemplate("client-server", join(dir, "a"), { packageSpec: "socklab@^0.1.0" }),
+      /does not pin one version/,
+    );
+    await assert.rejects(writeStudentTemplate("nope", join(dir, "b")), /unknown lab 'nope'/);
+    await Deno.writeTextFile(join(dir, "something"), "");
+    await assert.rejects(writeStudentTemplate("client-server", dir), /is not empty/);
+    assert.ok(isPinnedSpec("https://example.org/releases/socklab-0.1.0.tgz"));
+    assert.ok(isPinnedSpec("github:course/socklab#v0.1.0"));
+    assert.ok(!isPinnedSpec("github:course/socklab"));
+    assert.ok(!isPinnedSpec("socklab"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
