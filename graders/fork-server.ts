@@ -64,7 +64,9 @@ async function requireNothingForNothing(t: CheckContext, server: LabProcess): Pr
   }
   require(
     reply === "" || answerIn(reply) === OUT_OF_RANGE,
-    `a connection closed without any request got the reply ${JSON.stringify(reply)}`,
+    `a connection closed without any request got the reply ${
+      JSON.stringify(reply)
+    }: nothing asked, nothing to answer (closing without a reply is right, "out of range" is accepted)`,
     'when the client closes without sending anything (recv() returns 0), close the connection without a reply (or reply "out of range")',
   );
   await peer.close();
