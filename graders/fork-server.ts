@@ -12,136 +12,65 @@
 
 import { CheckFailure, defineGrader, require } from "../harness/check.ts";
 import type { CheckContext } from "../harness/check.ts";
-import type { TcpPeer } from "../harness/peer.ts";
 import { openFdCount, sameProgram, zombieChildren } from "../harness/procfs.ts";
 import type { LabProcess } from "../harness/process.ts";
-import { PROCESS_CREATION_SYSCALLS, readProcessCreations } from "../harness/strace.ts";
 import { formatMs, settle } from "../harness/wait.ts";
-
-const OUT_OF_RANGE = "out of range";
-
-/** fib(0) = fib(1) = 1, fib(n) = fib(n-1) + fib(n-2). */
-function fib(n: number): number {
-  let [previous, current] = [1, 1];
-  for (let i = 1; i < n; i++) [previous, current] = [current, previous + current];
-  return current;
-}
-
-/** The answer a reply carries: its last whole number, or "out of range". */
-function answerIn(reply: string): string | undefined {
-  if (reply.toLowerCase().includes(OUT_OF_RANGE)) return OUT_OF_RANGE;
-  return reply.match(/\d+/g)?.at(-1);
-}
-
-/** What a request must be answered with. */
-function expectedAnswer(request: string): string {
-  return /^\d+$/.test(request) && Number(request) <= 34 ? String(fib(Number(request))) : OUT_OF_RANGE;
-}
-
-/** Starts the student's server on the lab port and waits until it listens. */
-function startServer(t: CheckContext, options: { traceSyscalls?: string[] } = {}) {
-  return t.startServer(t.submission, { args: [String(t.port)], ...options });
-}
-
-/** Opens a connection without sending anything yet. */
-function connectClient(t: CheckContext, label: string): Promise<TcpPeer> {
-  return t.connect({ label });
-}
+import { describeHolders, distinctServers, servedByGrandchild } from "./fork-server_processes.ts";
+import {
+  answerIn,
+  ask,
+  connectClient,
+  expectedAnswer,
+  OUT_OF_RANGE,
+  requireAlive,
+  requireReply,
+  startServer,
+} from "./fork-server_requests.ts";
 
 /**
- * Sends `request` on `peer` (then half-closes, so a server reading to end of
- * input works too) and requires the right answer before the server closes.
+ * Sends `request` on a fresh connection and returns what arrived by the time
+ * the server closed, the right answer was in, or `timeoutMs` passed.
  */
-async function requireAnswer(
-  t: CheckContext,
-  peer: TcpPeer,
-  request: string,
-  options: { timeoutMs?: number; hint?: string } = {},
-): Promise<void> {
-  if (request) await peer.send(request);
-  await peer.closeWrite();
-  const timeoutMs = options.timeoutMs ?? t.step;
-  const closed = await peer.waitClosedByPeer(timeoutMs);
-  const reply = peer.received.text;
-  const expected = expectedAnswer(request);
-  const shown = request === "" ? "an empty request" : `the request ${JSON.stringify(request)}`;
-  if (!closed && answerIn(reply) !== expected) {
-    throw new CheckFailure(
-      `expected ${JSON.stringify(expected)} in reply to ${shown}, but ${
-        reply ? `only ${JSON.stringify(reply)} arrived` : "no reply came"
-      } within ${formatMs(timeoutMs)}`,
-      options.hint ?? "serve every connection in a child process of its own: fork() right after accept()",
-    );
-  }
-  if (!closed) {
-    throw new CheckFailure(
-      `the reply ${JSON.stringify(reply)} to ${shown} arrived, but the connection was still open ${
-        formatMs(timeoutMs)
-      } later: a client reading the reply to its end waits forever`,
-      "the child closes the connection after replying, and the parent must close() its own copy right after fork()",
-    );
-  }
-  if (answerIn(reply) !== expected) {
-    throw new CheckFailure(
-      `expected ${JSON.stringify(expected)} in reply to ${shown}, but the server replied ${
-        JSON.stringify(reply)
-      }`,
-      options.hint ??
-        (expected === OUT_OF_RANGE
-          ? 'reply "out of range" for n > 34, negative numbers, and requests that are not a number'
-          : "fib(0) = fib(1) = 1 and fib(n) = fib(n-1) + fib(n-2): check the first values"),
-    );
-  }
-}
-
-/**
- * Sends `request` and requires some reply, right or wrong: the checks of
- * concurrency and hygiene judge processes and descriptors, not arithmetic.
- */
-async function requireReply(
-  t: CheckContext,
-  peer: TcpPeer,
-  request: string,
-  options: { timeoutMs?: number; hint?: string } = {},
-): Promise<void> {
-  if (request) await peer.send(request);
-  await peer.closeWrite();
-  const timeoutMs = options.timeoutMs ?? t.step;
-  const replied = await peer.received.waitUntil((s) => s.text.length > 0 || s.ended, timeoutMs);
-  if (!replied || peer.received.text === "") {
-    throw new CheckFailure(
-      `no reply to the request ${JSON.stringify(request)} ${
-        replied ? "before the server closed the connection" : `within ${formatMs(timeoutMs)}`
-      }`,
-      options.hint ?? "serve every connection in a child process of its own: fork() right after accept()",
-    );
-  }
-}
-
-/** Asks one question on a fresh connection; `exact` also judges the answer and the closing. */
-async function ask(
-  t: CheckContext,
-  request: string,
-  options: { timeoutMs?: number; hint?: string; exact?: boolean } = {},
-) {
+async function replyTo(t: CheckContext, request: string, timeoutMs: number): Promise<string> {
   const peer = await connectClient(t, `client asking ${JSON.stringify(request)}`);
-  if (options.exact) await requireAnswer(t, peer, request, options);
-  else await requireReply(t, peer, request, options);
+  await peer.send(request);
+  await peer.closeWrite();
+  const expected = expectedAnswer(request);
+  await peer.received.waitUntil((s) => s.ended || answerIn(s.text) === expected, timeoutMs);
   await peer.close();
+  return peer.received.text;
 }
 
-/** Fails unless the server process is still there. */
-function requireAlive(server: LabProcess, after: string): void {
-  if (!server.running) {
-    throw new CheckFailure(
-      `the server ${
-        server.status?.signal
-          ? `was killed by ${server.status.signal}`
-          : `exited with status ${server.status?.code}`
-      } ${after}`,
-      "the parent must keep accepting whatever a client does; only the child serving it may end",
+/** A reply as rationales quote it. */
+function describeReply(reply: string): string {
+  return reply === "" ? "no reply" : JSON.stringify(reply);
+}
+
+/**
+ * A connection closed without any request: closing it without a reply is
+ * right, "out of range" is accepted too, anything else is a wrong reply. A
+ * child that never closes it is judged by client-leaves-early (it is a
+ * child that does not end), so here it only costs the wait.
+ */
+async function requireNothingForNothing(t: CheckContext, server: LabProcess): Promise<void> {
+  const peer = await connectClient(t, "client that sends nothing and closes");
+  await peer.closeWrite();
+  const closed = await peer.waitClosedByPeer(2 * t.step);
+  const reply = peer.received.text;
+  if (!closed && reply === "") {
+    t.note(
+      "the server kept the connection open, without a reply, after the client closed it without a request",
     );
   }
+  require(
+    reply === "" || answerIn(reply) === OUT_OF_RANGE,
+    `a connection closed without any request got the reply ${
+      JSON.stringify(reply)
+    }: nothing asked, nothing to answer (closing without a reply is right, "out of range" is accepted)`,
+    'when the client closes without sending anything (recv() returns 0), close the connection without a reply (or reply "out of range")',
+  );
+  await peer.close();
+  requireAlive(server, "after a connection closed without any request");
 }
 
 export default defineGrader({
@@ -157,11 +86,32 @@ export default defineGrader({
 
     "out-of-range": async (t) => {
       const server = await startServer(t);
-      for (const request of ["35", "1000", "-1", "abc", ""]) {
+      for (const request of ["35", "1000", "-1", "abc"]) {
         await ask(t, request, { exact: true, timeoutMs: 2 * t.step });
         requireAlive(server, `after the request ${JSON.stringify(request)}`);
       }
+      await requireNothingForNothing(t, server);
       await ask(t, "10");
+    },
+
+    "trailing-newline": async (t) => {
+      await startServer(t);
+      // What `echo 30 | nc` sends; fib(30) takes a while in Python.
+      const withNewline = await replyTo(t, "30\n", 5 * t.step);
+      if (answerIn(withNewline) === expectedAnswer("30")) return;
+      // Only the newline is judged here: a server that answers "30" just as
+      // wrongly (or keeps the connection open) loses points elsewhere.
+      const without = await replyTo(t, "30", 5 * t.step);
+      if (answerIn(withNewline) === answerIn(without)) {
+        t.note('"30\\n" was answered like "30": the newline changes nothing');
+        return;
+      }
+      throw new CheckFailure(
+        `the request "30\\n" (what echo 30 | nc sends) got ${describeReply(withNewline)}, but "30" got ${
+          describeReply(without)
+        }: the trailing newline changed the answer`,
+        "a request may end with a newline: parse the number and ignore a trailing \\n (and \\r)",
+      );
     },
 
     "stalled-client": async (t) => {
@@ -241,10 +191,20 @@ export default defineGrader({
       const pid = server.programPid()!;
       // A server that reaps on its next accept() may keep the last child unreaped.
       const zombies = await settle(() => zombieChildren(pid).length, (n) => n <= 1, 2 * t.step);
-      require(
-        zombies.ok,
-        `after 10 requests were answered, the server had ${zombies.value} zombie children (exited, never reaped)`,
-        "reap children: a SIGCHLD handler calling waitpid(-1, NULL, WNOHANG) in a loop, or signal(SIGCHLD, SIG_IGN)",
+      if (zombies.ok) return;
+      // Zombies of children that exit at once are the middle of a double
+      // fork (daemon() does one): the parent must reap them all the same.
+      const daemonised = await servedByGrandchild(t, pid);
+      throw new CheckFailure(
+        `after 10 requests were answered, the server had ${zombies.value} zombie children (exited, never reaped)${
+          daemonised
+            ? "; each client is served by a grandchild, so these are the children that daemon() or a double fork ends at once, and the parent never waits for them"
+            : ""
+        }`,
+        "reap children: a SIGCHLD handler calling waitpid(-1, NULL, WNOHANG) in a loop, or signal(SIGCHLD, SIG_IGN)" +
+          (daemonised
+            ? "; a child that calls daemon() exits inside it, and that exit needs reaping too"
+            : ""),
       );
     },
 
@@ -275,17 +235,31 @@ export default defineGrader({
     },
 
     "forks-per-client": async (t) => {
-      const server = await startServer(t, { traceSyscalls: PROCESS_CREATION_SYSCALLS });
-      for (const n of ["1", "2", "3"]) await ask(t, n);
-      await server.kill();
-      const forks = await readProcessCreations(server.traceFile!);
+      const server = await startServer(t);
+      // Silent clients keep their servers busy, so each needs a process
+      // then; whoever holds a connection's server end (seen in /proc)
+      // serves it. Threads share the server's own descriptors.
+      const clients = [];
+      for (let i = 1; i <= 3; i++) clients.push(await connectClient(t, `silent client ${i}`));
+      t.note("three clients are connected and send nothing");
+      const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
+      requireAlive(server, "while three clients were connected");
       require(
-        forks >= 3,
-        `serving 3 clients, the server created ${forks} process${
-          forks === 1 ? "" : "es"
-        } (fork, or clone without CLONE_THREAD)`,
-        "serve each client in a child process made with fork()",
+        handedOff,
+        `with 3 clients connected and silent, after ${formatMs(t.step)} ${
+          describeHolders(holders, serverPid)
+        }, where each should be held by a child process serving it`,
+        "fork() a child right after accept() to serve that client (threads are not processes)",
       );
+      const servers = distinctServers(holders, serverPid);
+      require(
+        servers,
+        `3 silent clients were served by fewer than 3 processes (${
+          describeHolders(holders, serverPid)
+        }): one child process per client is the lab`,
+        "fork() once per accepted connection, and let that child serve only that client",
+      );
+      t.note(`clients served by processes ${servers.join(", ")}`);
     },
 
     "client-prints-answer": async (t) => {

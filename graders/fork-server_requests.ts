@@ -1,0 +1,231 @@
+/**
+ * The fork-server lab's conversation: one request on a fresh connection,
+ * one reply, then the server closes (spec section 4). The checks of
+ * `fork-server.ts` ask their questions through these helpers.
+ *
+ * @module
+ */
+
+import { CheckFailure } from "../harness/check.ts";
+import type { CheckContext } from "../harness/check.ts";
+import type { TcpPeer } from "../harness/peer.ts";
+import { describeExit, type LabProcess } from "../harness/process.ts";
+import { formatMs } from "../harness/wait.ts";
+
+/** The reply to a number above 34 or a request that is not a number. */
+export const OUT_OF_RANGE = "out of range";
+
+/** The largest `n` the server computes. */
+const MAX_N = 34;
+
+/**
+ * fib(0) = fib(1) = 1, fib(n) = fib(n-1) + fib(n-2).
+ *
+ * @example
+ * ```ts
+ * import { fib } from "./fork-server_requests.ts";
+ * fib(30); // 1346269
+ * ```
+ */
+export function fib(n: number): number {
+  let [previous, current] = [1, 1];
+  for (let i = 1; i < n; i++) [previous, current] = [current, previous + current];
+  return current;
+}
+
+/**
+ * The answer a reply carries: "out of range", or its last whole number
+ * (so `function(30): 1346269` and `1346269\n` both carry 1346269).
+ *
+ * @example
+ * ```ts
+ * import { answerIn } from "./fork-server_requests.ts";
+ * answerIn("fib(10) = 89\n"); // "89"
+ * ```
+ */
+export function answerIn(reply: string): string | undefined {
+  if (reply.toLowerCase().includes(OUT_OF_RANGE)) return OUT_OF_RANGE;
+  return reply.match(/\d+/g)?.at(-1);
+}
+
+/**
+ * What a request must be answered with; one trailing newline is part of no
+ * request (`echo 30 | nc` sends `30\n`).
+ *
+ * @example
+ * ```ts
+ * import { expectedAnswer } from "./fork-server_requests.ts";
+ * expectedAnswer("30\n"); // "1346269"
+ * expectedAnswer("35"); // "out of range"
+ * ```
+ */
+export function expectedAnswer(request: string): string {
+  const number = request.replace(/\r?\n$/, "");
+  return /^\d+$/.test(number) && Number(number) <= MAX_N ? String(fib(Number(number))) : OUT_OF_RANGE;
+}
+
+/**
+ * Starts the student's server on the lab port and waits until it listens.
+ *
+ * @example
+ * ```ts ignore
+ * const server = await startServer(t);
+ * ```
+ */
+export function startServer(t: CheckContext): Promise<LabProcess> {
+  return t.startServer(t.submission, { args: [String(t.port)] });
+}
+
+/**
+ * Opens a connection without sending anything yet.
+ *
+ * @example
+ * ```ts ignore
+ * const stalled = await connectClient(t, "stalled client");
+ * ```
+ */
+export function connectClient(t: CheckContext, label: string): Promise<TcpPeer> {
+  return t.connect({ label });
+}
+
+/** Options of {@link requireAnswer}, {@link requireReply} and {@link ask}. */
+export interface RequestOptions {
+  timeoutMs?: number;
+  hint?: string;
+}
+
+const FORK_HINT = "serve every connection in a child process of its own: fork() right after accept()";
+
+/** How a request is named in rationales. */
+function shown(request: string): string {
+  return request === "" ? "an empty request" : `the request ${JSON.stringify(request)}`;
+}
+
+/**
+ * Sends `request` on `peer` (then half-closes, so a server reading to end of
+ * input works too) and requires the right answer before the server closes.
+ *
+ * @example
+ * ```ts ignore
+ * await requireAnswer(t, await connectClient(t, "client"), "30\n");
+ * ```
+ */
+export async function requireAnswer(
+  t: CheckContext,
+  peer: TcpPeer,
+  request: string,
+  options: RequestOptions = {},
+): Promise<void> {
+  if (request) await peer.send(request);
+  await peer.closeWrite();
+  const timeoutMs = options.timeoutMs ?? t.step;
+  const closed = await peer.waitClosedByPeer(timeoutMs);
+  const reply = peer.received.text;
+  const expected = expectedAnswer(request);
+  if (!closed && answerIn(reply) !== expected) {
+    throw new CheckFailure(
+      `expected ${JSON.stringify(expected)} in reply to ${shown(request)}, but ${
+        reply ? `only ${JSON.stringify(reply)} arrived` : "no reply came"
+      } within ${formatMs(timeoutMs)}`,
+      options.hint ?? FORK_HINT,
+    );
+  }
+  if (!closed) {
+    throw new CheckFailure(
+      `the reply ${JSON.stringify(reply)} to ${shown(request)} arrived, but the connection was still open ${
+        formatMs(timeoutMs)
+      } later: a client reading the reply to its end waits forever`,
+      "the child closes the connection after replying, and the parent must close() its own copy right after fork()",
+    );
+  }
+  if (reply === "") {
+    // Nothing written, then an orderly close: whatever served the request
+    // ended (or gave up) on this path without replying; a crash looks so.
+    throw new CheckFailure(
+      `expected ${JSON.stringify(expected)} in reply to ${
+        shown(request)
+      }, but the server closed the connection without any reply: the process serving it ended before replying (a crash or an exit on that path)`,
+      expected === OUT_OF_RANGE
+        ? 'the child must send "out of range" before it closes; if nothing arrives, it died on that path: ' +
+          "mind the order of snprintf()'s arguments (destination, size, format, values)"
+        : options.hint ?? "the child must send the answer before it closes the connection",
+    );
+  }
+  if (answerIn(reply) !== expected) {
+    throw new CheckFailure(
+      `expected ${JSON.stringify(expected)} in reply to ${shown(request)}, but the server replied ${
+        JSON.stringify(reply)
+      }`,
+      options.hint ??
+        (expected === OUT_OF_RANGE
+          ? 'reply "out of range" for n > 34, negative numbers, and requests that are not a number'
+          : "fib(0) = fib(1) = 1 and fib(n) = fib(n-1) + fib(n-2): check the first values"),
+    );
+  }
+}
+
+/**
+ * Sends `request` and requires some reply, right or wrong: the checks of
+ * concurrency and hygiene judge processes and descriptors, not arithmetic.
+ *
+ * @example
+ * ```ts ignore
+ * await requireReply(t, stalled, "3");
+ * ```
+ */
+export async function requireReply(
+  t: CheckContext,
+  peer: TcpPeer,
+  request: string,
+  options: RequestOptions = {},
+): Promise<void> {
+  if (request) await peer.send(request);
+  await peer.closeWrite();
+  const timeoutMs = options.timeoutMs ?? t.step;
+  const replied = await peer.received.waitUntil((s) => s.text.length > 0 || s.ended, timeoutMs);
+  if (!replied || peer.received.text === "") {
+    throw new CheckFailure(
+      `no reply to ${shown(request)} ${
+        replied ? "before the server closed the connection" : `within ${formatMs(timeoutMs)}`
+      }`,
+      options.hint ?? FORK_HINT,
+    );
+  }
+}
+
+/**
+ * Asks one question on a fresh connection; `exact` also judges the answer
+ * and the closing.
+ *
+ * @example
+ * ```ts ignore
+ * await ask(t, "30", { exact: true, timeoutMs: 5 * t.step });
+ * ```
+ */
+export async function ask(
+  t: CheckContext,
+  request: string,
+  options: RequestOptions & { exact?: boolean } = {},
+): Promise<void> {
+  const peer = await connectClient(t, `client asking ${JSON.stringify(request)}`);
+  if (options.exact) await requireAnswer(t, peer, request, options);
+  else await requireReply(t, peer, request, options);
+  await peer.close();
+}
+
+/**
+ * Fails unless the server process is still there.
+ *
+ * @example
+ * ```ts ignore
+ * requireAlive(server, 'after the request "abc"');
+ * ```
+ */
+export function requireAlive(server: LabProcess, after: string): void {
+  if (!server.running) {
+    throw new CheckFailure(
+      `the server ${server.status ? describeExit(server.status) : "stopped"} ${after}`,
+      "the parent must keep accepting whatever a client does; only the child serving it may end",
+    );
+  }
+}
