@@ -11,10 +11,10 @@ import { buildProgram, detectLanguage, pythonPrefixes } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
 import type { Grader, ProgressEvent } from "./check.ts";
-import { gradingUid, handOver, scratchOwner } from "./jail.ts";
+import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
-import { cached } from "./cache.ts";
+import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { nativeHelpers } from "./native.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
@@ -128,7 +128,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     const warnings: string[] = [];
     if (isolation.mode === "host") {
       warnings.push(
-        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined: it sees the host's files and its disk use is not capped`,
+        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined: it sees the host's files and processes (the grader's environment among them) and its disk use is not capped`,
       );
     }
     const context: RunContext = {
@@ -342,6 +342,19 @@ function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
   };
 }
 
+/**
+ * What the check's runner keeps of the grader's environment: where Deno and
+ * the build cache live, nothing else. Student code never sees it, but where
+ * it shares the runner's uid (a user namespace) it could read it in /proc.
+ */
+function runnerEnvironment(): Record<string, string> {
+  const kept = ["PATH", "HOME", "TMPDIR", "LANG", "NO_COLOR", "DENO_DIR", "XDG_CACHE_HOME", CACHE_ENV];
+  return Object.fromEntries(kept.flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  }));
+}
+
 async function runOneCheck(
   context: RunContext,
   check: CheckConfig,
@@ -354,7 +367,6 @@ async function runOneCheck(
   const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
   const scratchDir = join(checkDir, "scratch");
   await Deno.mkdir(scratchDir);
-  await handOver(context.jail, scratchDir);
   const jail = { ...context.jail, readable: [...context.jail.readable ?? [], context.built.program!.dir] };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
   const leftMs = Math.round(context.deadline - performance.now());
@@ -396,6 +408,8 @@ async function runOneCheck(
   ];
   // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
   const run = await runSandboxed(command, context.isolation, {
+    env: runnerEnvironment(),
+    clearEnv: true,
     timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
     scratch: { dir: scratchDir, bytes: task.limits.scratch_mb * 1024 * 1024, owner: scratchOwner(jail) },
     onStdoutLine: (line) => {
