@@ -8,7 +8,7 @@
 
 import { cp } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { handOver, jailCommand } from "./jail.ts";
+import { handOver, jailCommand, programEnvironment } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { runSandboxed } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
@@ -105,8 +105,10 @@ export function submissionRoot(dir: string): string {
 }
 
 /**
- * The Python interpreter used for Python programs: the system's own when
- * present (version managers' shims add a slow start to every run).
+ * The Python interpreter used for Python programs, as an absolute path: the
+ * system's own when present (version managers' shims add a slow start to
+ * every run), else the real interpreter behind `python3` on the grader's
+ * `PATH` (student code gets a `PATH` of system directories only).
  *
  * @example
  * ```ts
@@ -115,12 +117,51 @@ export function submissionRoot(dir: string): string {
  * ```
  */
 export function pythonInterpreter(): string {
+  return pythonInstallation().executable;
+}
+
+/**
+ * The directories outside `/usr` that the interpreter of
+ * {@link pythonInterpreter} runs from (a pyenv install under `/root`): the
+ * jail shows them read-only, and nothing else of their parents.
+ *
+ * @example
+ * ```ts
+ * import { pythonPrefixes } from "./build.ts";
+ * const extra = pythonPrefixes(); // [] where python3 is /usr/bin/python3
+ * ```
+ */
+export function pythonPrefixes(): string[] {
+  return pythonInstallation().prefixes;
+}
+
+let installation: { executable: string; prefixes: string[] } | undefined;
+
+function pythonInstallation(): { executable: string; prefixes: string[] } {
+  if (installation) return installation;
   try {
-    if (Deno.statSync("/usr/bin/python3").isFile) return "/usr/bin/python3";
+    if (Deno.statSync("/usr/bin/python3").isFile) {
+      return installation = { executable: "/usr/bin/python3", prefixes: [] };
+    }
   } catch {
-    // Fall back to PATH.
+    // Ask the one on PATH.
   }
-  return "python3";
+  installation = { executable: "python3", prefixes: [] };
+  try {
+    const result = new Deno.Command("python3", {
+      args: ["-c", "import sys; print(sys.executable); print(sys.prefix); print(sys.base_prefix)"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const [executable, ...prefixes] = new TextDecoder().decode(result.stdout).trim().split("\n");
+    if (result.success && executable) {
+      const outside = (dir: string) => dir !== "/usr" && !dir.startsWith("/usr/");
+      installation = { executable, prefixes: [...new Set(prefixes)].filter((dir) => dir && outside(dir)) };
+    }
+  } catch {
+    // No python3: Python submissions will say so when they start.
+  }
+  return installation;
 }
 
 /**
@@ -180,7 +221,14 @@ export async function buildProgram(
     const sandboxed = await runSandboxed(
       options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
       options.isolation,
-      { timeoutMs: options.timeoutMs, cwd: dir, outputCap: OUTPUT_CAP, env: { TMPDIR: dir } },
+      // Nothing of the grader's environment: a Makefile may print it.
+      {
+        timeoutMs: options.timeoutMs,
+        cwd: dir,
+        outputCap: OUTPUT_CAP,
+        env: programEnvironment(dir),
+        clearEnv: true,
+      },
     );
     const expected = as === "c" ? ["server", "client"] : ["server.py", "client.py"];
     return {

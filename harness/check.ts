@@ -12,7 +12,7 @@ import { pythonInterpreter } from "./build.ts";
 import type { Language, Program, Role } from "./build.ts";
 import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
-import { jailCommand } from "./jail.ts";
+import { jailCommand, programEnvironment } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import {
   acceptQueueLength,
@@ -200,7 +200,9 @@ export class CheckContext {
       label,
       transcript: this.transcript,
       outputCapChars: this.env.outputCapChars,
-      env: { PYTHONDONTWRITEBYTECODE: "1", ...options.env },
+      // Students and references alike get a fixed environment, none of the grader's.
+      env: { ...programEnvironment(this.env.scratchDir), ...options.env },
+      clearEnv: true,
       wrapperDepth: traceFile ? 1 : 0,
     });
     this.#processes.push(process);

@@ -7,14 +7,14 @@
 
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildProgram, detectLanguage, submissionRoot } from "./build.ts";
+import { buildProgram, detectLanguage, pythonPrefixes, submissionRoot } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
 import type { Grader, ProgressEvent } from "./check.ts";
-import { gradingUid, handOver, reachableByOthers } from "./jail.ts";
+import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
-import { cached } from "./cache.ts";
+import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { nativeHelpers } from "./native.ts";
 import { countsAsFailure } from "./report.ts";
@@ -108,10 +108,13 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     const nativeDir = await nativeHelpers();
     const isolation = await probeIsolation(nativeDir);
     if (isolation.mode === "host") requireFreePort(task.port);
+    // In namespaces student code sees only what its view shows, each part
+    // reachable whatever the modes of the host's directories above it.
     const jail: JailSpec = {
       nativeDir,
-      uid: reachableByOthers(workDir) ? gradingUid() : undefined,
+      uid: isolation.mode === "namespaces" ? gradingUid() : undefined,
       readOnlyFilesystem: isolation.mode === "namespaces",
+      readable: pythonPrefixes(),
       limits: task.limits,
     };
     const [built, references] = await Promise.all([
@@ -130,14 +133,9 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         `the submission's files all sit in one folder: graded in ${relative(givenReal, submission)}/`,
       );
     }
-    if (jail.readOnlyFilesystem && jail.uid === undefined && Deno.uid() === 0) {
-      warnings.push(
-        `student code runs as root because other users cannot reach ${workDir} (TMPDIR): its process limit does not apply`,
-      );
-    }
     if (isolation.mode === "host") {
       warnings.push(
-        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined to its directory`,
+        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined: it sees the host's files and processes (the grader's environment among them) and its disk use is not capped`,
       );
     }
     const context: RunContext = {
@@ -359,6 +357,19 @@ function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
   };
 }
 
+/**
+ * What the check's runner keeps of the grader's environment: where Deno and
+ * the build cache live, nothing else. Student code never sees it, but where
+ * it shares the runner's uid (a user namespace) it could read it in /proc.
+ */
+function runnerEnvironment(): Record<string, string> {
+  const kept = ["PATH", "HOME", "TMPDIR", "LANG", "NO_COLOR", "DENO_DIR", "XDG_CACHE_HOME", CACHE_ENV];
+  return Object.fromEntries(kept.flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  }));
+}
+
 async function runOneCheck(
   context: RunContext,
   check: CheckConfig,
@@ -366,8 +377,12 @@ async function runOneCheck(
 ): Promise<CheckReport> {
   const started = performance.now();
   const { task } = context;
+  // The check's own files (spec, result) stay out of student code's reach: it
+  // sees and writes only the scratch directory inside, a tmpfs of the sandbox.
   const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
-  await handOver(context.jail, checkDir);
+  const scratchDir = join(checkDir, "scratch");
+  await Deno.mkdir(scratchDir);
+  const jail = { ...context.jail, readable: [...context.jail.readable ?? [], context.built.program!.dir] };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
   const leftMs = Math.round(context.deadline - performance.now());
   const checkTimeoutMs = Math.min(ownTimeoutMs, leftMs);
@@ -386,9 +401,9 @@ async function runOneCheck(
       settings: task.settings,
       submission: context.built.program!,
       references: context.references,
-      scratchDir: checkDir,
+      scratchDir,
       nativeDir: context.nativeDir,
-      jail: context.jail,
+      jail,
     },
   };
   const specFile = join(checkDir, "spec.json");
@@ -408,7 +423,10 @@ async function runOneCheck(
   ];
   // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
   const run = await runSandboxed(command, context.isolation, {
+    env: runnerEnvironment(),
+    clearEnv: true,
     timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
+    scratch: { dir: scratchDir, bytes: task.limits.scratch_mb * 1024 * 1024, owner: scratchOwner(jail) },
     onStdoutLine: (line) => {
       if (onProgress && line.startsWith(PROGRESS_MARK)) {
         onProgress({ check: check.id, ...JSON.parse(line.slice(PROGRESS_MARK.length)) as ProgressEvent });

@@ -1,7 +1,9 @@
 /**
  * The limits a student's program runs under (`harness/native/jail.c`): a
- * read-only filesystem but for its scratch directory, an unprivileged uid
- * when the grader runs as root, and resource limits from `task.yaml`.
+ * filesystem view of its own (system directories read-only, its scratch
+ * directory writable, a private `/tmp`, nothing else of the host), an
+ * unprivileged uid when the grader runs as root, resource limits from
+ * `task.yaml`, and a fixed environment ({@link programEnvironment}).
  *
  * @module
  */
@@ -18,9 +20,43 @@ export interface JailSpec {
    * `undefined` to keep the grader's own (the work directory is out of its reach).
    */
   uid?: number;
-  /** Whether a private read-only view of the filesystem can be made (namespaces). */
+  /**
+   * Whether student code gets a filesystem view of its own (namespaces):
+   * the system directories read-only, the writable directories, `readable`,
+   * a private `/tmp`, and nothing else.
+   */
   readOnlyFilesystem: boolean;
-  limits: Pick<Limits, "cpu_seconds" | "memory_mb" | "processes" | "open_files" | "file_size_mb">;
+  /** Shown read-only in the view besides the system directories: the built submission, an interpreter. */
+  readable?: string[];
+  limits: Pick<
+    Limits,
+    "cpu_seconds" | "memory_mb" | "processes" | "open_files" | "file_size_mb" | "scratch_mb"
+  >;
+}
+
+/**
+ * The whole environment of student programs, their build and the
+ * reference peers: nothing is inherited from the grader, whose environment
+ * may hold tokens. Checks add to it (`LD_PRELOAD`).
+ *
+ * @example
+ * ```ts
+ * import { programEnvironment } from "./jail.ts";
+ * const env = programEnvironment("/tmp/socklab-x/check-1/scratch");
+ * env.HOME; // "/tmp/socklab-x/check-1/scratch"
+ * ```
+ */
+export function programEnvironment(home: string): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: home,
+    LANG: "C.UTF-8",
+    LC_ALL: "C.UTF-8",
+    TERM: "dumb",
+    // Python's output reaches the harness as printed, and nothing is written beside the sources.
+    PYTHONUNBUFFERED: "1",
+    PYTHONDONTWRITEBYTECODE: "1",
+  };
 }
 
 /**
@@ -40,7 +76,8 @@ export function gradingUid(pid = Deno.pid): number {
 
 /**
  * The argv prefix that runs a command in the jail, with `writable` the only
- * directories it may write.
+ * directories it may write (and, in a view, the only ones of the host it
+ * sees besides the system's and `spec.readable`).
  *
  * @example
  * ```ts ignore
@@ -52,7 +89,9 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
   const mib = 1024 * 1024;
   const argv = [join(spec.nativeDir, "jail")];
   if (spec.readOnlyFilesystem) {
+    argv.push("--view", "--tmp-size", String(spec.limits.scratch_mb * mib));
     for (const dir of writable) argv.push("--rw", dir);
+    for (const path of spec.readable ?? []) argv.push("--ro", path);
     if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   }
   argv.push(
@@ -96,21 +135,16 @@ export async function handOver(spec: JailSpec, dir: string): Promise<void> {
 }
 
 /**
- * Whether another uid can reach `dir`: every directory above it must be
- * searchable by others (a private `TMPDIR` is not).
+ * The uid that owns a check's scratch directory (a tmpfs mounted by the
+ * sandbox): the jail's, where the grader is root; else the sandbox's root,
+ * which is the grader's own user.
  *
  * @example
- * ```ts
- * import { reachableByOthers } from "./jail.ts";
- * reachableByOthers("/tmp"); // true on most systems
+ * ```ts ignore
+ * import { scratchOwner } from "./jail.ts";
+ * const uid = scratchOwner(spec); // 201234 as root
  * ```
  */
-export function reachableByOthers(dir: string): boolean {
-  const parts = dir.split("/").filter(Boolean);
-  for (let i = 0; i < parts.length; i++) {
-    const path = `/${parts.slice(0, i).join("/")}`;
-    const mode = Deno.statSync(path).mode ?? 0;
-    if ((mode & 0o001) === 0) return false;
-  }
-  return true;
+export function scratchOwner(spec: JailSpec): number {
+  return spec.uid !== undefined && Deno.uid() === 0 ? spec.uid : 0;
 }

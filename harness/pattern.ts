@@ -111,7 +111,9 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Puts a file of `size` bytes of the pattern of `seed` at `path`: made once
  * into the build cache (its content never changes), then linked, so that a
- * gigabyte is not written to disk on every grading.
+ * gigabyte is not written to disk on every grading. A check's scratch
+ * directory is a tmpfs of its sandbox, which links cannot reach: there the
+ * file is mounted read-only in place, outside the directory's size cap.
  *
  * @example
  * ```ts ignore
@@ -129,7 +131,41 @@ export async function placeUploadFile(path: string, size: number, seed: number):
   try {
     await Deno.link(source, path);
   } catch {
-    await Deno.symlink(source, path); // another filesystem
+    if (!await bindInScratch(source, path)) await Deno.symlink(source, path); // another filesystem
   }
   return pattern;
+}
+
+/** The tmpfs that `sandbox_init --scratch` mounts; it exists only inside a check's sandbox. */
+const SCRATCH_SOURCE = "socklab-scratch";
+
+/**
+ * Mounts `source` read-only on a new file `path` when `path` lies in a
+ * check's scratch tmpfs. Never elsewhere: outside a sandbox the mount would
+ * be the host's and outlive the grading.
+ */
+async function bindInScratch(source: string, path: string): Promise<boolean> {
+  let mounts: string;
+  try {
+    mounts = await Deno.readTextFile("/proc/self/mountinfo");
+  } catch {
+    return false;
+  }
+  const inScratch = mounts.split("\n").some((line) => {
+    // "id parent dev root mountpoint options [tags] - fstype source superoptions"
+    const [before, after] = line.split(" - ");
+    const mountPoint = before?.split(" ")[4]?.replace(/\\040/g, " ");
+    const [fsType, fsSource] = (after ?? "").split(" ");
+    return fsType === "tmpfs" && fsSource === SCRATCH_SOURCE && mountPoint !== undefined &&
+      path.startsWith(`${mountPoint}/`);
+  });
+  if (!inScratch) return false;
+  await Deno.writeFile(path, new Uint8Array());
+  const mounted = await new Deno.Command("mount", {
+    args: ["--bind", "-o", "ro", source, path],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (!mounted.success) await Deno.remove(path);
+  return mounted.success;
 }

@@ -82,6 +82,8 @@ export interface StartOptions {
   outputCapChars?: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** `env` is the whole environment: nothing of the grader's is inherited. */
+  clearEnv?: boolean;
   /**
    * How many wrapper processes stand between the spawned process and the
    * program itself (1 under `strace`), for `/proc` measurements.
@@ -138,6 +140,7 @@ export class LabProcess {
       args: options.command.slice(1),
       cwd: options.cwd,
       env: options.env,
+      clearEnv: options.clearEnv,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

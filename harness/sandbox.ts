@@ -76,6 +76,13 @@ export interface SandboxOptions {
   cwd?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** `env` is the whole environment: nothing of the grader's is passed on. */
+  clearEnv?: boolean;
+  /**
+   * A directory that becomes a tmpfs of `bytes`, owned by `owner`, for the
+   * sandbox's lifetime (in namespaces only; on the host it stays as it is).
+   */
+  scratch?: { dir: string; bytes: number; owner: number };
   /** Characters of stdout and of stderr kept each. */
   outputCap?: number;
   /** Called with each line of stdout as it arrives. */
@@ -100,11 +107,17 @@ export async function runSandboxed(
 ): Promise<SandboxRun> {
   // On the host, a new session makes the command a process-group leader, so
   // the group can be killed without touching anything the grader did not start.
-  const argv = isolation.mode === "namespaces" ? [...isolation.prefix, ...command] : ["setsid", ...command];
+  const scratch = options.scratch
+    ? ["--scratch", options.scratch.dir, String(options.scratch.bytes), String(options.scratch.owner), "--"]
+    : [];
+  const argv = isolation.mode === "namespaces"
+    ? [...isolation.prefix, ...scratch, ...command]
+    : ["setsid", ...command];
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: options.cwd,
     env: options.env,
+    clearEnv: options.clearEnv,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -51,6 +51,11 @@ const limitsSchema = z.object({
   open_files: z.number().int().positive().default(1024),
   /** Per student process: largest file it may write, in MiB (RLIMIT_FSIZE). */
   file_size_mb: z.number().int().positive().default(2048),
+  /**
+   * Size of a check's scratch directory, and of each student process's
+   * private /tmp, in MiB (memory-backed, so the host's disk cannot fill).
+   */
+  scratch_mb: z.number().int().positive().default(512),
 }).strict();
 
 const taskSchema = z.object({

@@ -1,21 +1,34 @@
 /*
  * Runs a student program with limits, inside a check's sandbox.
  *
- *   jail [--rw DIR]... [--uid N] [--cpu SECONDS] [--as BYTES] [--nproc N]
- *        [--nofile N] [--fsize BYTES] -- COMMAND [ARG...]
+ *   jail [--view] [--rw DIR]... [--ro PATH]... [--tmp-size BYTES] [--uid N]
+ *        [--cpu SECONDS] [--as BYTES] [--nproc N] [--nofile N] [--fsize BYTES]
+ *        -- COMMAND [ARG...]
  *
- * --rw     the whole filesystem becomes read-only for the program, except the
- *          named directories (a private mount namespace, so nothing changes
- *          for anyone else). Without --rw the filesystem is left as it is.
+ * --view   the program gets a filesystem of its own (a private mount
+ *          namespace, so nothing changes for anyone else): the system
+ *          directories (/usr, /bin, /lib*, and what compilers and
+ *          interpreters read in /etc) read-only; the --rw directories
+ *          writable and the --ro paths read-only, each at its own path; a
+ *          private /tmp of --tmp-size bytes; /dev/null, /dev/zero,
+ *          /dev/random, /dev/urandom, /dev/full; and a /proc that shows only
+ *          its own uid's processes. Nothing else of the host is there.
+ * --rw     without --view: the whole filesystem becomes read-only for the
+ *          program except these directories. Without either, the
+ *          filesystem is left as it is.
  * --uid    run as this unprivileged uid (and gid) when started as real root,
  *          so that the process limit applies and root's rights do not; where
  *          uids cannot be changed (a user namespace) the program keeps its own.
  * others   resource limits (setrlimit): CPU time, address space, processes of
  *          the uid, open files, size of a file written.
+ *
+ * The environment is passed through as it is: the harness gives the jail a
+ * clean one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <grp.h>
 #include <linux/mount.h>
 #include <sched.h>
@@ -24,22 +37,28 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_RW 16
+#define MAX_PATHS 16
+#define MAX_ENTRIES 96
+/* Where the view is put together before it becomes the root: any directory
+   will do, since every part of the host it shows is cloned beforehand. */
+#define STAGE "/tmp"
 
 static void die(const char *what) {
   fprintf(stderr, "jail: %s: %s\n", what, strerror(errno));
   exit(126);
 }
 
-static int set_readonly(const char *path, int readonly) {
+static int set_attributes(int dirfd, const char *path, unsigned flags, unsigned long long set,
+                          unsigned long long clear) {
   struct mount_attr attr;
   memset(&attr, 0, sizeof attr);
-  if (readonly) attr.attr_set = MOUNT_ATTR_RDONLY;
-  else attr.attr_clr = MOUNT_ATTR_RDONLY;
-  return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr);
+  attr.attr_set = set;
+  attr.attr_clr = clear;
+  return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
 }
 
 static void limit(int resource, const char *value) {
@@ -49,15 +68,183 @@ static void limit(int resource, const char *value) {
   if (setrlimit(resource, &rl) != 0) die("setrlimit");
 }
 
+/* The old way: everything read-only in place but the writable directories. */
+static void read_only_in_place(const char **rw, int rw_count) {
+  /* Each writable directory becomes a mount of its own, so it can be
+     exempted after everything else is made read-only. */
+  for (int k = 0; k < rw_count; k++) {
+    if (mount(rw[k], rw[k], NULL, MS_BIND | MS_REC, NULL) != 0) die(rw[k]);
+  }
+  if (set_attributes(AT_FDCWD, "/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) != 0) die("make / read-only");
+  for (int k = 0; k < rw_count; k++) {
+    if (set_attributes(AT_FDCWD, rw[k], AT_RECURSIVE, 0, MOUNT_ATTR_RDONLY) != 0) die(rw[k]);
+  }
+}
+
+/* One thing of the host shown in the view, at the same path. */
+struct entry {
+  const char *path;
+  int writable;
+  int tree;           /* a clone of the host's mount (open_tree), or -1 */
+  int is_dir;
+  char *link;         /* a symbolic link is made again, not bound */
+  int is_link;
+};
+
+static struct entry entries[MAX_ENTRIES];
+static int entry_count = 0;
+
+/* Clones `path` now, while the host's tree is still in place. Missing paths
+   are left out: not every system has /lib32 or /etc/localtime. */
+static void take(const char *path, int writable) {
+  struct stat st;
+  if (lstat(path, &st) != 0 || entry_count == MAX_ENTRIES) return;
+  struct entry *e = &entries[entry_count];
+  memset(e, 0, sizeof *e);
+  e->path = strdup(path);
+  e->writable = writable;
+  e->tree = -1;
+  if (S_ISLNK(st.st_mode)) {
+    e->link = calloc(1, 4096);
+    ssize_t n = e->link ? readlink(path, e->link, 4095) : -1;
+    if (n < 0) return;
+    e->is_link = 1;
+  } else {
+    e->is_dir = S_ISDIR(st.st_mode);
+    e->tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (e->tree < 0) die(path);
+    /* A writable directory keeps the attributes it has in the sandbox: what
+       is mounted read-only inside it (an upload file) stays so. */
+    unsigned long long set = MOUNT_ATTR_NOSUID | (writable ? MOUNT_ATTR_NODEV : MOUNT_ATTR_RDONLY);
+    if (set_attributes(e->tree, "", AT_EMPTY_PATH | AT_RECURSIVE, set, 0) != 0) die(path);
+  }
+  entry_count++;
+}
+
+static void take_matching(const char *pattern) {
+  glob_t found;
+  if (glob(pattern, 0, NULL, &found) != 0) return;
+  for (size_t k = 0; k < found.gl_pathc; k++) take(found.gl_pathv[k], 0);
+  globfree(&found);
+}
+
+/* mkdir -p of `path` under the stage, each level 0755. */
+static void make_parents(const char *path, int include_last) {
+  char staged[8192];
+  snprintf(staged, sizeof staged, STAGE "%s", path);
+  size_t skip = strlen(STAGE) + 1;
+  for (char *p = staged + skip; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(staged, 0755) != 0 && errno != EEXIST) die(staged);
+    *p = '/';
+  }
+  if (include_last && mkdir(staged, 0755) != 0 && errno != EEXIST) die(staged);
+}
+
+static void place(const struct entry *e) {
+  char staged[8192];
+  snprintf(staged, sizeof staged, STAGE "%s", e->path);
+  if (e->is_link) {
+    make_parents(e->path, 0);
+    if (symlink(e->link, staged) != 0 && errno != EEXIST) die(staged);
+    return;
+  }
+  make_parents(e->path, e->is_dir);
+  if (!e->is_dir) {
+    int fd = open(staged, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) die(staged);
+    close(fd);
+  }
+  if (syscall(SYS_move_mount, e->tree, "", AT_FDCWD, staged, MOVE_MOUNT_F_EMPTY_PATH) != 0) die(staged);
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f || fputs(text, f) < 0 || fclose(f) != 0) die(path);
+}
+
+static void build_view(const char **rw, int rw_count, const char **ro, int ro_count, const char *tmp_size,
+                       const char *uid) {
+  static const char *system_paths[] = {
+      "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+      /* What the dynamic loader, cc, make and python3 read in /etc. */
+      "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+      "/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf", "/etc/services",
+      "/etc/protocols", "/etc/localtime",
+      /* The devices a program may open. */
+      "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+  };
+  for (size_t k = 0; k < sizeof system_paths / sizeof *system_paths; k++) take(system_paths[k], 0);
+  take_matching("/etc/python3*");
+  for (int k = 0; k < ro_count; k++) take(ro[k], 0);
+  for (int k = 0; k < rw_count; k++) take(rw[k], 1);
+  /* Should a fresh /proc be refused (a user namespace with a covered /proc),
+     the sandbox's own, which shows the same processes. */
+  int proc_tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+  if (mount("socklab-view", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0) die("stage");
+  /* The private /tmp first: the directories bound below may lie inside it. */
+  if (mkdir(STAGE "/tmp", 0755) != 0) die("/tmp");
+  char options[128];
+  snprintf(options, sizeof options, "mode=1777,size=%s,nr_inodes=65536", tmp_size ? tmp_size : "268435456");
+  if (mount("socklab-tmp", STAGE "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options) != 0) die("/tmp");
+  for (int k = 0; k < entry_count; k++) place(&entries[k]);
+
+  if (mkdir(STAGE "/proc", 0555) != 0) die("/proc");
+  /* A /proc of the sandbox's PID namespace that lists only this uid's processes. */
+  if (mount("proc", STAGE "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible") != 0 &&
+      (proc_tree < 0 ||
+       syscall(SYS_move_mount, proc_tree, "", AT_FDCWD, STAGE "/proc", MOVE_MOUNT_F_EMPTY_PATH) != 0)) {
+    die("mount /proc");
+  }
+  make_parents("/dev", 1);
+  const char *dev_links[][2] = {{"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
+                                {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+                                {"/tmp", "/dev/shm"}};
+  for (size_t k = 0; k < sizeof dev_links / sizeof *dev_links; k++) {
+    char staged[256];
+    snprintf(staged, sizeof staged, STAGE "%s", dev_links[k][1]);
+    if (symlink(dev_links[k][0], staged) != 0) die(staged);
+  }
+  /* Accounts: root and the student, nobody else of the host. */
+  make_parents("/etc", 1);
+  const char *id = uid && geteuid() == 0 ? uid : NULL;
+  char text[512];
+  snprintf(text, sizeof text, "root:x:0:0:root:/root:/bin/sh\nstudent:x:%s:%s:student:/tmp:/bin/sh\n",
+           id ? id : "1000", id ? id : "1000");
+  write_file(STAGE "/etc/passwd", text);
+  snprintf(text, sizeof text, "root:x:0:\nstudent:x:%s:\n", id ? id : "1000");
+  write_file(STAGE "/etc/group", text);
+  if (set_attributes(AT_FDCWD, STAGE, 0, MOUNT_ATTR_RDONLY, 0) != 0) {
+    die("make the view's root read-only");
+  }
+
+  if (chdir(STAGE) != 0) die("chdir " STAGE);
+  if (syscall(SYS_pivot_root, ".", ".") != 0) die("pivot_root");
+  if (umount2(".", MNT_DETACH) != 0) die("detach the host's tree");
+  if (chdir("/") != 0) die("chdir /");
+}
+
 int main(int argc, char **argv) {
-  const char *rw[MAX_RW];
-  int rw_count = 0;
+  const char *rw[MAX_PATHS], *ro[MAX_PATHS];
+  int rw_count = 0, ro_count = 0, view = 0;
   const char *uid = NULL, *cpu = NULL, *as = NULL, *nproc = NULL, *nofile = NULL, *fsize = NULL;
+  const char *tmp_size = NULL;
   int i = 1;
-  for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+  while (i < argc && strcmp(argv[i], "--") != 0) {
+    const char *opt = argv[i];
+    if (strcmp(opt, "--view") == 0) {
+      view = 1;
+      i++;
+      continue;
+    }
     if (i + 1 >= argc) break;
-    const char *opt = argv[i], *val = argv[i + 1];
-    if (strcmp(opt, "--rw") == 0 && rw_count < MAX_RW) rw[rw_count++] = val;
+    const char *val = argv[i + 1];
+    i += 2;
+    if (strcmp(opt, "--rw") == 0 && rw_count < MAX_PATHS) rw[rw_count++] = val;
+    else if (strcmp(opt, "--ro") == 0 && ro_count < MAX_PATHS) ro[ro_count++] = val;
+    else if (strcmp(opt, "--tmp-size") == 0) tmp_size = val;
     else if (strcmp(opt, "--uid") == 0) uid = val;
     else if (strcmp(opt, "--cpu") == 0) cpu = val;
     else if (strcmp(opt, "--as") == 0) as = val;
@@ -75,22 +262,16 @@ int main(int argc, char **argv) {
   }
   char **command = argv + i + 1;
 
-  if (rw_count > 0) {
+  if (view || rw_count > 0) {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == NULL) die("getcwd");
     if (unshare(CLONE_NEWNS) != 0) die("unshare(CLONE_NEWNS)");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("make / private");
-    /* Each writable directory becomes a mount of its own, so it can be
-       exempted after everything else is made read-only. */
-    for (int k = 0; k < rw_count; k++) {
-      if (mount(rw[k], rw[k], NULL, MS_BIND | MS_REC, NULL) != 0) die(rw[k]);
-    }
-    if (set_readonly("/", 1) != 0) die("make / read-only");
-    for (int k = 0; k < rw_count; k++) {
-      if (set_readonly(rw[k], 0) != 0) die(rw[k]);
-    }
-    /* The working directory still points into the old, now read-only mount:
-       look it up again so that it goes through the writable bind mount. */
-    char cwd[4096];
-    if (getcwd(cwd, sizeof cwd) != NULL && chdir(cwd) != 0) die("chdir");
+    if (view) build_view(rw, rw_count, ro, ro_count, tmp_size, uid);
+    else read_only_in_place(rw, rw_count);
+    /* Look the working directory up again: in place, so that it goes through
+       the writable bind mount; in a view, because the old tree is gone. */
+    if (chdir(cwd) != 0) die(cwd);
   }
 
   limit(RLIMIT_CPU, cpu);

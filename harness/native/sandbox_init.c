@@ -7,15 +7,22 @@
  * kernel kills every process left in the namespace, which is how a check
  * guarantees that nothing it started outlives it.
  *
- * Usage: sandbox_init COMMAND [ARG...]
+ * With --scratch, it first mounts a tmpfs of SIZE bytes owned by OWNER (a
+ * uid) on DIR, seen by every process of the sandbox and by nobody outside:
+ * the check's scratch directory, whose size is capped and which vanishes
+ * with the sandbox.
+ *
+ * Usage: sandbox_init [--scratch DIR SIZE OWNER --] COMMAND [ARG...]
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,9 +48,24 @@ static int bring_loopback_up(void) {
   return rc;
 }
 
+static int mount_scratch(const char *dir, const char *size, const char *owner) {
+  char options[160];
+  unsigned long id = strtoul(owner, NULL, 10);
+  snprintf(options, sizeof options, "size=%s,nr_inodes=65536,mode=0700,uid=%lu,gid=%lu", size, id, id);
+  return mount("socklab-scratch", dir, "tmpfs", MS_NOSUID | MS_NODEV, options);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 6 && strcmp(argv[1], "--scratch") == 0 && strcmp(argv[5], "--") == 0) {
+    if (mount_scratch(argv[2], argv[3], argv[4]) != 0) {
+      fprintf(stderr, "sandbox_init: cannot mount the scratch directory %s: %s\n", argv[2], strerror(errno));
+      return 125;
+    }
+    argv += 5;
+    argc -= 5;
+  }
   if (argc < 2) {
-    fprintf(stderr, "usage: %s COMMAND [ARG...]\n", argv[0]);
+    fprintf(stderr, "usage: %s [--scratch DIR SIZE OWNER --] COMMAND [ARG...]\n", argv[0]);
     return 2;
   }
   if (bring_loopback_up() != 0) {
