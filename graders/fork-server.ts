@@ -69,15 +69,17 @@ async function requireAnswer(
     throw new CheckFailure(
       `expected ${JSON.stringify(expected)} in reply to ${shown}, but ${
         reply ? `only ${JSON.stringify(reply)} arrived` : "no reply came"
-      } within ${formatMs(timeoutMs)}`,
+      } ${peer.received.giveUpReason(timeoutMs)}`,
       options.hint ?? "serve every connection in a child process of its own: fork() right after accept()",
     );
   }
   if (!closed) {
     throw new CheckFailure(
       `the reply ${JSON.stringify(reply)} to ${shown} arrived, but the connection was still open ${
-        formatMs(timeoutMs)
-      } later: a client reading the reply to its end waits forever`,
+        peer.received.lastStall === undefined
+          ? `${formatMs(timeoutMs)} later`
+          : `and nothing could close it any more (${peer.received.lastStall})`
+      }: a client reading the reply to its end waits forever`,
       "the child closes the connection after replying, and the parent must close() its own copy right after fork()",
     );
   }
@@ -111,7 +113,7 @@ async function requireReply(
   if (!replied || peer.received.text === "") {
     throw new CheckFailure(
       `no reply to the request ${JSON.stringify(request)} ${
-        replied ? "before the server closed the connection" : `within ${formatMs(timeoutMs)}`
+        replied ? "before the server closed the connection" : peer.received.giveUpReason(timeoutMs)
       }`,
       options.hint ?? "serve every connection in a child process of its own: fork() right after accept()",
     );
