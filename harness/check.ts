@@ -121,7 +121,7 @@ export class CheckContext {
 
   constructor(readonly env: CheckEnvironment) {
     // Every wait of this check ends as soon as its programs can do nothing more.
-    watchStalls(new ProgramStallProbe(() => this.#processes));
+    watchStalls(new ProgramStallProbe(() => this.#processes, () => this.#peers));
   }
 
   /** The student's programs. */

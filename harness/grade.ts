@@ -6,7 +6,7 @@
  */
 
 import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
@@ -19,8 +19,9 @@ import { fingerprint } from "./fingerprint.ts";
 import { nativeHelpers } from "./native.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
-import { probeIsolation, runSandboxed } from "./sandbox.ts";
+import { probeIsolation } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
+import { RunnerPool } from "./runner_pool.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
 import { formatMs } from "./wait.ts";
@@ -99,6 +100,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const deadline = started + task.limits.grading_timeout_ms;
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
+  let runners: RunnerPool | undefined;
   try {
     // Student code runs as another uid where the grader is root: it must be
     // able to reach its own directories inside.
@@ -112,6 +114,14 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       readOnlyFilesystem: isolation.mode === "namespaces",
       limits: task.limits,
     };
+    const jobs = isolation.mode === "host"
+      ? 1
+      : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
+    // Check runners start (Deno, the grader's modules) while the build runs, one ahead per slot.
+    runners = new RunnerPool(paths.graderModule, isolation, {
+      count: selected.filter((c) => c.id !== BUILD_CHECK).length,
+      ahead: jobs,
+    });
     const [built, references] = await Promise.all([
       buildProgram(submission, workDir, {
         timeoutMs: Math.min(task.limits.build_timeout_ms, deadline - performance.now()),
@@ -144,10 +154,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       isolation,
       jail,
       deadline,
+      runners,
     };
-    const jobs = isolation.mode === "host"
-      ? 1
-      : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
     const checks = await runChecks(context, selected, jobs, options.onCheck, options.onProgress);
     const score = checks.reduce((sum, c) => sum + c.points, 0);
     return {
@@ -163,6 +171,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       duration_ms: Math.round(performance.now() - started),
     };
   } finally {
+    await runners?.close();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
@@ -179,6 +188,7 @@ interface RunContext {
   jail: JailSpec;
   /** `performance.now()` by which the whole grading must be over. */
   deadline: number;
+  runners: RunnerPool;
 }
 
 function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
@@ -376,23 +386,9 @@ async function runOneCheck(
       jail: context.jail,
     },
   };
-  const specFile = join(checkDir, "spec.json");
-  await Deno.writeTextFile(specFile, JSON.stringify(spec));
-  const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
-  const command = [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    "--no-prompt",
-    `--config=${join(REPO_ROOT, "deno.json")}`,
-    // Deno puts /proc, which the checks read for CPU time, descriptors and
-    // sockets, behind --allow-all. The runner lives in the check's sandbox.
-    "--allow-all",
-    runner,
-    specFile,
-  ];
   // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
-  const run = await runSandboxed(command, context.isolation, {
+  const run = await context.runners.take().run({
+    spec,
     timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
     onStdoutLine: (line) => {
       if (onProgress && line.startsWith(PROGRESS_MARK)) {

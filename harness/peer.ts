@@ -34,6 +34,7 @@ export class TcpPeer {
   #closed = false;
   #reset = false;
   readonly #pumping: Promise<void>;
+  readonly #pumped: boolean;
 
   private constructor(
     readonly conn: Deno.TcpConn,
@@ -47,6 +48,7 @@ export class TcpPeer {
     this.received = new TextStream(`what the ${label} received`, {
       onChunk: (text) => transcript.record(`${remote} → ${label}`, text),
     });
+    this.#pumped = pump;
     this.#pumping = pump ? this.#pump() : Promise.resolve();
   }
 
@@ -127,6 +129,11 @@ export class TcpPeer {
         options.hint,
       );
     }
+  }
+
+  /** Whether a background pump reads the connection into {@link received}. */
+  get pumped(): boolean {
+    return this.#pumped;
   }
 
   /** Whether the peer reset the connection (RST) rather than closing it. */
@@ -218,6 +225,9 @@ function remote(peer: TcpPeer): string {
  * ```
  */
 export class TcpListenerPeer {
+  /** The connections accepted so far. */
+  readonly accepted: TcpPeer[] = [];
+
   private constructor(readonly listener: Deno.TcpListener, readonly transcript: Transcript) {}
 
   /** Starts listening. */
@@ -235,7 +245,9 @@ export class TcpListenerPeer {
     try {
       const conn = await awaitEvent(this.listener.accept(), options.timeoutMs, "a client");
       this.transcript.note("a client connected to the harness server");
-      return TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript, !options.raw);
+      const peer = TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript, !options.raw);
+      this.accepted.push(peer);
+      return peer;
     } catch (error) {
       if (!(error instanceof DeadlineError)) throw error;
       throw new CheckFailure(

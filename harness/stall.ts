@@ -12,13 +12,25 @@
  * send queues of every TCP socket. {@link ../wait.ts} asks for several
  * identical looks in a row before it gives a wait up.
  *
+ * The harness's own side is counted too, byte for byte: Deno may have read
+ * a program's output or a peer's bytes from the kernel and not yet handed
+ * them to the check (under load, for a quarter of a second). So every byte
+ * a program wrote (`wchar` of `/proc/PID/io`, which also counts `write()`s
+ * on sockets: then no stall is found, the deadline stays) must have reached
+ * its output streams, every byte the kernel received on a harness connection
+ * (`TCP_INFO`) its `received` stream, and every connection the kernel handed
+ * a harness listener its `accepted` list.
+ *
  * @module
  */
 
 import { describeExit } from "./process.ts";
 import type { LabProcess } from "./process.ts";
+import type { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { allProcesses, descendants, tcpSockets } from "./procfs.ts";
-import type { ProcStat } from "./procfs.ts";
+import type { ProcStat, TcpSocketInfo } from "./procfs.ts";
+
+const TCP_LISTEN = "0A";
 import type { StallProbe } from "./wait.ts";
 
 /**
@@ -148,26 +160,112 @@ function lookAtThreads(pids: number[]): ThreadLook[] | undefined {
   return looks;
 }
 
-/** Inodes of the sockets the harness (this process) holds. */
-function ownSocketInodes(): Set<string> {
-  const inodes = new Set<string>();
+/** The descriptors of this process's sockets, by inode. */
+function ownSockets(): Map<string, number> {
+  const sockets = new Map<string, number>();
   for (const entry of Deno.readDirSync("/proc/self/fd")) {
     try {
       const target = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
-      if (target.startsWith("socket:[")) inodes.add(target.slice(8, -1));
+      if (target.startsWith("socket:[")) sockets.set(target.slice(8, -1), Number(entry.name));
     } catch {
       // Closed since the listing.
     }
   }
-  return inodes;
+  return sockets;
 }
 
-/** No TCP byte sent and not yet acknowledged, none received and not yet read by the harness. */
-function nothingInFlight(): boolean {
-  const sockets = tcpSockets();
-  if (sockets.some((s) => s.txQueue > 0)) return false;
-  const mine = ownSocketInodes();
-  return !sockets.some((s) => s.rxQueue > 0 && mine.has(s.inode));
+let libc:
+  | Deno.DynamicLibrary<
+    { getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"]; result: "i32" } }
+  >
+  | undefined;
+
+/** Bytes the kernel has received on socket `fd` (`tcpi_bytes_received`), or `undefined`. */
+function bytesReceived(fd: number): bigint | undefined {
+  try {
+    libc ??= Deno.dlopen(
+      "libc.so.6",
+      {
+        getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+      } as const,
+    );
+  } catch {
+    return undefined; // No FFI here: nothing is found stalled.
+  }
+  const info = new Uint8Array(256);
+  const length = new Uint32Array([info.length]);
+  const IPPROTO_TCP = 6, TCP_INFO = 11, BYTES_RECEIVED_OFFSET = 128;
+  if (libc.symbols.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, new Uint8Array(length.buffer)) !== 0) {
+    return undefined;
+  }
+  if (length[0] < BYTES_RECEIVED_OFFSET + 8) return undefined;
+  return new DataView(info.buffer).getBigUint64(BYTES_RECEIVED_OFFSET, true);
+}
+
+/** Bytes `pid` has written (`wchar`), or `undefined` if unreadable. */
+function bytesWritten(pid: number): number | undefined {
+  try {
+    const match = /wchar:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/io`));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the check has been handed everything the kernel gave the harness:
+ * each program's output, each harness connection's bytes, each listener's
+ * connections.
+ */
+function harnessCaughtUp(
+  programs: LabProcess[],
+  peers: (TcpPeer | TcpListenerPeer)[],
+  sockets: TcpSocketInfo[],
+  mine: Map<string, number>,
+  all: ProcStat[],
+): boolean {
+  for (const program of programs) {
+    if (!program.running) {
+      // The end of the output comes after all of it.
+      if (!program.stdout.ended || !program.stderr.ended) return false;
+      continue;
+    }
+    let written = 0;
+    for (const pid of [program.pid, ...descendants(program.pid, all).map((p) => p.pid)]) {
+      const bytes = bytesWritten(pid);
+      if (bytes === undefined) return false;
+      written += bytes;
+    }
+    if (written > program.stdout.totalBytes + program.stderr.totalBytes) return false;
+  }
+  const connections: TcpPeer[] = [];
+  for (const peer of peers) {
+    if ("listener" in peer) {
+      const port = (peer.listener.addr as Deno.NetAddr).port;
+      const handedOver = sockets.filter((s) =>
+        s.localPort === port && s.state !== TCP_LISTEN && mine.has(s.inode)
+      );
+      if (handedOver.length > peer.accepted.length) return false;
+      connections.push(...peer.accepted);
+    } else {
+      connections.push(peer);
+    }
+  }
+  for (const peer of connections) {
+    let local: number, remote: number;
+    try {
+      local = (peer.conn.localAddr as Deno.NetAddr).port;
+      remote = (peer.conn.remoteAddr as Deno.NetAddr).port;
+    } catch {
+      continue; // Closed by the check.
+    }
+    const socket = sockets.find((s) => s.localPort === local && s.remotePort === remote && mine.has(s.inode));
+    if (!socket) continue;
+    if (!peer.pumped) return false;
+    const received = bytesReceived(mine.get(socket.inode)!);
+    if (received === undefined || received > BigInt(peer.received.totalBytes)) return false;
+  }
+  return true;
 }
 
 /**
@@ -187,7 +285,10 @@ export class ProgramStallProbe implements StallProbe {
   /** Whether this process is the runner inside a check's own PID namespace. */
   readonly #sandboxed: boolean;
 
-  constructor(readonly programs: () => LabProcess[]) {
+  constructor(
+    readonly programs: () => LabProcess[],
+    readonly peers: () => (TcpPeer | TcpListenerPeer)[] = () => [],
+  ) {
     let init = "";
     try {
       init = Deno.readTextFileSync("/proc/1/comm").trim();
@@ -211,7 +312,14 @@ export class ProgramStallProbe implements StallProbe {
     const exited = programs.filter((p) => !p.running).map((p) => p.label);
     return {
       key: JSON.stringify([threads, exited]),
-      confirm: () => nothingInFlight(),
+      confirm: () => {
+        // Nothing sent and not yet acknowledged, nothing received and not yet read.
+        const sockets = tcpSockets();
+        if (sockets.some((s) => s.txQueue > 0)) return false;
+        const mine = ownSockets();
+        if (sockets.some((s) => s.rxQueue > 0 && mine.has(s.inode))) return false;
+        return harnessCaughtUp(programs, this.peers(), sockets, mine, allProcesses());
+      },
       why: () => this.#explain(programs, threads),
     };
   }
