@@ -1,12 +1,17 @@
 /**
  * `deno task bench`: how fast the grader is.
  *
- * - for every lab, the wall time of grading its C reference (median of
- *   `--runs`), and the largest resident size any grader process reached;
+ * - for every lab, the wall time of grading its C reference and its starter
+ *   code (medians of `--runs`, run alternately), the starter's time as a
+ *   multiple of the reference's, and the largest resident size any grader
+ *   process reached;
+ * - the per-check fixed cost: the median time of a check that exchanges one
+ *   message (`client-server`'s `server-exits-when-client-leaves` on the C
+ *   reference: start the server, one message each way, its exit);
  * - the harness's 1 GiB upload (the code the async-server checks use)
  *   against a C-to-C transfer on loopback in the same run, as a ratio.
  *
- *   deno task bench [--runs 5] [--lab L,L] [--bytes 1073741824]
+ *   deno task bench [--runs 5] [--lab L,L] [--bytes 1073741824 (0: no upload)]
  *
  * @module
  */
@@ -63,13 +68,21 @@ function watchMemory(pid: number): () => { largest: number; together: number } {
   };
 }
 
-async function timeGrading(
-  lab: string,
-): Promise<{ seconds: number; memory: { largest: number; together: number }; score: string }> {
+/** The check whose time is the per-check fixed cost: one message each way, nothing else. */
+const ONE_MESSAGE_CHECK = { lab: "client-server", id: "server-exits-when-client-leaves" };
+
+interface Timing {
+  seconds: number;
+  memory: { largest: number; together: number };
+  score: string;
+  checks: { id: string; duration_ms: number }[];
+}
+
+async function timeGrading(lab: string, submission: string): Promise<Timing> {
   const [deno, ...args] = await gradeCommand();
   const started = performance.now();
   const child = new Deno.Command(deno, {
-    args: [...args, lab, "--submission", join(REPO_ROOT, "reference", lab, "c"), "--format", "json"],
+    args: [...args, lab, "--submission", submission, "--format", "json"],
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -81,25 +94,70 @@ async function timeGrading(
     seconds: (performance.now() - started) / 1000,
     memory,
     score: `${report.score}/${report.max_score}`,
+    checks: report.checks,
   };
 }
 
 console.log(
-  `Grading the C reference of each lab, ${runs} runs each (after one warm-up), on ${navigator.hardwareConcurrency} cores`,
+  `Grading the C reference and the starter code of each lab, ${runs} runs each, alternately (after one warm-up), on ${navigator.hardwareConcurrency} cores`,
 );
+const referenceMedians: number[] = [];
+const oneMessageMs: number[] = [];
+const everyCheckMs: number[] = [];
 for (const lab of labs) {
-  await timeGrading(lab);
-  const results = [];
-  for (let i = 0; i < runs; i++) results.push(await timeGrading(lab));
+  const reference = join(REPO_ROOT, "reference", lab, "c");
+  const starter = join(REPO_ROOT, "tasks", lab);
+  await timeGrading(lab, reference);
+  await timeGrading(lab, starter);
+  const results: Timing[] = [];
+  const starters: Timing[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await timeGrading(lab, reference));
+    starters.push(await timeGrading(lab, starter));
+  }
   const seconds = results.map((r) => r.seconds);
+  const starterSeconds = starters.map((r) => r.seconds);
+  referenceMedians.push(median(seconds));
+  for (const result of results) {
+    for (const check of result.checks) {
+      if (check.id === "build") continue;
+      everyCheckMs.push(check.duration_ms);
+      if (lab === ONE_MESSAGE_CHECK.lab && check.id === ONE_MESSAGE_CHECK.id) {
+        oneMessageMs.push(check.duration_ms);
+      }
+    }
+  }
   console.log(
-    `  ${lab.padEnd(28)} median ${median(seconds).toFixed(2)} s (${spread(seconds)}), score ${
+    `  ${lab.padEnd(28)} reference median ${median(seconds).toFixed(2)} s (${spread(seconds)}), score ${
       results[0].score
     }, memory: ${Math.round(Math.max(...results.map((r) => r.memory.largest)))} MiB in the largest process, ${
       Math.round(Math.max(...results.map((r) => r.memory.together)))
     } MiB all together`,
   );
+  console.log(
+    `  ${"".padEnd(28)} starter   median ${median(starterSeconds).toFixed(2)} s (${
+      spread(starterSeconds)
+    }), score ${starters[0].score}: ${
+      (median(starterSeconds) / median(seconds)).toFixed(2)
+    }x the reference's time`,
+  );
 }
+console.log(
+  `  the ${labs.length} C references together: ${
+    referenceMedians.reduce((a, b) => a + b, 0).toFixed(2)
+  } s (sum of medians)`,
+);
+if (oneMessageMs.length > 0) {
+  console.log(
+    `  per-check fixed cost: median ${
+      median(oneMessageMs)
+    } ms for ${ONE_MESSAGE_CHECK.lab}/${ONE_MESSAGE_CHECK.id} (one message each way); median of every check of the references: ${
+      median(everyCheckMs)
+    } ms`,
+  );
+}
+
+if (bytes === 0) Deno.exit(0); // --bytes 0: gradings only
 
 // The upload: the harness's sender against a C sender, into the same C sink.
 const work = await Deno.makeTempDir({ prefix: "socklab-bench-" });

@@ -135,8 +135,8 @@ async function requireServerCloses(t: CheckContext, peer: TcpPeer, after: string
   const closed = await peer.waitClosedByPeer(uploadLimitMs(t, SMALL_UPLOAD));
   if (!closed) {
     throw new CheckFailure(
-      `after ${after} and the client's end of file, the server did not close the connection within ${
-        formatMs(uploadLimitMs(t, SMALL_UPLOAD))
+      `after ${after} and the client's end of file, the server did not close the connection ${
+        peer.received.giveUpReason(uploadLimitMs(t, SMALL_UPLOAD))
       }`,
       "when recv() returns 0 the upload is complete: print the Received line and close the connection",
     );

@@ -126,15 +126,17 @@ export async function requireAnswer(
     throw new CheckFailure(
       `expected ${JSON.stringify(expected)} in reply to ${shown(request)}, but ${
         reply ? `only ${JSON.stringify(reply)} arrived` : "no reply came"
-      } within ${formatMs(timeoutMs)}`,
+      } ${peer.received.giveUpReason(timeoutMs)}`,
       options.hint ?? FORK_HINT,
     );
   }
   if (!closed) {
     throw new CheckFailure(
       `the reply ${JSON.stringify(reply)} to ${shown(request)} arrived, but the connection was still open ${
-        formatMs(timeoutMs)
-      } later: a client reading the reply to its end waits forever`,
+        peer.received.lastStall === undefined
+          ? `${formatMs(timeoutMs)} later`
+          : `and nothing could close it any more (${peer.received.lastStall})`
+      }: a client reading the reply to its end waits forever`,
       "the child closes the connection after replying, and the parent must close() its own copy right after fork()",
     );
   }
@@ -186,7 +188,7 @@ export async function requireReply(
   if (!replied || peer.received.text === "") {
     throw new CheckFailure(
       `no reply to ${shown(request)} ${
-        replied ? "before the server closed the connection" : `within ${formatMs(timeoutMs)}`
+        replied ? "before the server closed the connection" : peer.received.giveUpReason(timeoutMs)
       }`,
       options.hint ?? FORK_HINT,
     );

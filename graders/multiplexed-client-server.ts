@@ -386,8 +386,8 @@ export default defineGrader({
           if (!server.running) throw serverDied(server, "while three clients were sending at once");
           const missing = all.filter((m) => !receiver.received.text.includes(m));
           throw new CheckFailure(
-            `${receiver.label} did not receive ${missing.map((m) => JSON.stringify(m)).join(", ")} within ${
-              formatMs(t.step)
+            `${receiver.label} did not receive ${missing.map((m) => JSON.stringify(m)).join(", ")} ${
+              receiver.received.giveUpReason(t.step)
             } (the other two clients had sent ${rounds} messages each, interleaved, the last two in one write)`,
             HINT.stream,
           );
@@ -467,8 +467,8 @@ export default defineGrader({
           throw new CheckFailure(
             `the message ${sender.label} sent reached ${
               others.length - missed.length
-            } of the ${others.length} other clients within ${
-              formatMs(t.step)
+            } of the ${others.length} other clients ${
+              missed[0].received.giveUpReason(t.step)
             }; ${missed.length} got nothing: ${missed.slice(0, 3).map((c) => c.label).join(", ")}${
               missed.length > 3 ? ` … ${missed.at(-1)!.label}` : ""
             } (clients are numbered in the order they connected)`,

@@ -25,7 +25,8 @@ import {
 import type { TcpSocketInfo } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
-import { DeadlineError, formatMs, pollUntil } from "./wait.ts";
+import { ProgramStallProbe } from "./stall.ts";
+import { DeadlineError, formatMs, pollUntil, StalledError, watchStalls } from "./wait.ts";
 
 export { CheckFailure, require } from "./failure.ts";
 export type { Language, Program, Role } from "./build.ts";
@@ -125,7 +126,10 @@ export class CheckContext {
   readonly #peers: (TcpPeer | TcpListenerPeer)[] = [];
   #traceCount = 0;
 
-  constructor(readonly env: CheckEnvironment) {}
+  constructor(readonly env: CheckEnvironment) {
+    // Every wait of this check ends as soon as its programs can do nothing more.
+    watchStalls(new ProgramStallProbe(() => this.#processes, () => this.#peers));
+  }
 
   /** The student's programs. */
   get submission(): Program {
@@ -245,7 +249,11 @@ export class CheckContext {
     } catch (error) {
       if (!(error instanceof DeadlineError)) throw error;
       throw new CheckFailure(
-        `the ${server.label} did not listen on 127.0.0.1:${port} within ${formatMs(timeoutMs)}`,
+        `the ${server.label} did not listen on 127.0.0.1:${port} ${
+          error instanceof StalledError
+            ? `and nothing could make it any more: ${error.why}`
+            : `within ${formatMs(timeoutMs)}`
+        }`,
         `bind to 127.0.0.1:${port} and call listen() before anything that blocks`,
       );
     }
@@ -367,7 +375,11 @@ export class CheckContext {
     }, { timeoutMs, intervalMs: 2, what: `the server to accept ${who}` }).catch((error) => {
       if (!(error instanceof DeadlineError)) throw error;
       throw new CheckFailure(
-        `the ${server?.label ?? "server"} did not accept() ${who} within ${formatMs(timeoutMs)}${
+        `the ${server?.label ?? "server"} did not accept() ${who} ${
+          error instanceof StalledError
+            ? `and nothing could make it any more (${error.why})`
+            : `within ${formatMs(timeoutMs)}`
+        }${
           waiting > 0
             ? ` (${waiting} connection${waiting === 1 ? " was" : "s were"} waiting to be accepted)`
             : ""
@@ -471,6 +483,7 @@ export class CheckContext {
 
   /** Kills every program and closes every peer this check started. */
   async cleanup(): Promise<void> {
+    watchStalls(undefined);
     for (const peer of this.#peers) await Promise.resolve(peer.close()).catch(() => {});
     await Promise.all(this.#processes.map((p) => p.kill()));
   }

@@ -6,7 +6,7 @@
  */
 
 import { join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage, pythonPrefixes, submissionRoot } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
@@ -20,8 +20,9 @@ import { nativeHelpers } from "./native.ts";
 import { countsAsFailure } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
-import { probeIsolation, runSandboxed } from "./sandbox.ts";
+import { probeIsolation } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
+import { RunnerPool } from "./runner_pool.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
 import { formatMs } from "./wait.ts";
@@ -101,6 +102,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const deadline = started + task.limits.grading_timeout_ms;
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
+  let runners: RunnerPool | undefined;
   try {
     // Student code runs as another uid where the grader is root: it must be
     // able to reach its own directories inside.
@@ -117,6 +119,18 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       readable: pythonPrefixes(),
       limits: task.limits,
     };
+    const jobs = isolation.mode === "host"
+      ? 1
+      : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
+    // Check runners start (Deno, the grader's modules) while the build runs, one ahead per slot.
+    runners = new RunnerPool(paths.graderModule, isolation, {
+      count: selected.filter((c) => c.id !== BUILD_CHECK).length,
+      ahead: jobs,
+      workDir,
+      scratchBytes: task.limits.scratch_mb * 1024 * 1024,
+      scratchOwner: scratchOwner(jail),
+      env: runnerEnvironment(),
+    });
     const [built, references] = await Promise.all([
       buildProgram(submission, workDir, {
         timeoutMs: Math.min(task.limits.build_timeout_ms, deadline - performance.now()),
@@ -149,10 +163,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       isolation,
       jail,
       deadline,
+      runners,
     };
-    const jobs = isolation.mode === "host"
-      ? 1
-      : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
     const checks = await runChecks(context, selected, jobs, options.onCheck, options.onProgress);
     const score = checks.reduce((sum, c) => sum + c.points, 0);
     return {
@@ -168,6 +180,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       duration_ms: Math.round(performance.now() - started),
     };
   } finally {
+    await runners?.close();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
@@ -184,6 +197,7 @@ interface RunContext {
   jail: JailSpec;
   /** `performance.now()` by which the whole grading must be over. */
   deadline: number;
+  runners: RunnerPool;
 }
 
 function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
@@ -379,9 +393,8 @@ async function runOneCheck(
   const { task } = context;
   // The check's own files (spec, result) stay out of student code's reach: it
   // sees and writes only the scratch directory inside, a tmpfs of the sandbox.
-  const checkDir = await Deno.makeTempDir({ dir: context.workDir, prefix: `check-${check.id}-` });
-  const scratchDir = join(checkDir, "scratch");
-  await Deno.mkdir(scratchDir);
+  const runner = context.runners.take();
+  const { scratchDir } = runner;
   const jail = { ...context.jail, readable: [...context.jail.readable ?? [], context.built.program!.dir] };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
   const leftMs = Math.round(context.deadline - performance.now());
@@ -391,7 +404,7 @@ async function runOneCheck(
     graderModule: context.paths.graderModule,
     checkId: check.id,
     checkTimeoutMs,
-    resultFile: join(checkDir, "result.json"),
+    resultFile: join(runner.checkDir, "result.json"),
     env: {
       lab: task.lab,
       checkId: check.id,
@@ -406,27 +419,10 @@ async function runOneCheck(
       jail,
     },
   };
-  const specFile = join(checkDir, "spec.json");
-  await Deno.writeTextFile(specFile, JSON.stringify(spec));
-  const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
-  const command = [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    "--no-prompt",
-    `--config=${join(REPO_ROOT, "deno.json")}`,
-    // Deno puts /proc, which the checks read for CPU time, descriptors and
-    // sockets, behind --allow-all. The runner lives in the check's sandbox.
-    "--allow-all",
-    runner,
-    specFile,
-  ];
   // Past the grading's deadline the sandbox gets no grace: the report must come out on time.
-  const run = await runSandboxed(command, context.isolation, {
-    env: runnerEnvironment(),
-    clearEnv: true,
+  const run = await runner.run({
+    spec,
     timeoutMs: stoppedByDeadline ? leftMs : checkTimeoutMs + SANDBOX_GRACE_MS,
-    scratch: { dir: scratchDir, bytes: task.limits.scratch_mb * 1024 * 1024, owner: scratchOwner(jail) },
     onStdoutLine: (line) => {
       if (onProgress && line.startsWith(PROGRESS_MARK)) {
         onProgress({ check: check.id, ...JSON.parse(line.slice(PROGRESS_MARK.length)) as ProgressEvent });

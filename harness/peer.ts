@@ -11,7 +11,7 @@ import { quoteExcerpt } from "./process.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import { resetConnection } from "./tcp_reset.ts";
 import type { Transcript } from "./transcript.ts";
-import { DeadlineError, formatMs, withDeadline } from "./wait.ts";
+import { awaitEvent, DeadlineError, formatMs, StalledError } from "./wait.ts";
 
 /** The loopback address every lab uses. */
 export const LOOPBACK = "127.0.0.1";
@@ -34,6 +34,7 @@ export class TcpPeer {
   #closed = false;
   #reset = false;
   readonly #pumping: Promise<void>;
+  readonly #pumped: boolean;
 
   private constructor(
     readonly conn: Deno.TcpConn,
@@ -47,6 +48,7 @@ export class TcpPeer {
     this.received = new TextStream(`what the ${label} received`, {
       onChunk: (text) => transcript.record(`${remote} → ${label}`, text),
     });
+    this.#pumped = pump;
     this.#pumping = pump ? this.#pump() : Promise.resolve();
   }
 
@@ -60,7 +62,7 @@ export class TcpPeer {
   ): Promise<TcpPeer> {
     const remote = options.remote ?? "server";
     try {
-      const conn = await withDeadline(
+      const conn = await awaitEvent(
         Deno.connect({ hostname: LOOPBACK, port }),
         options.timeoutMs,
         `a connection to ${LOOPBACK}:${port}`,
@@ -68,7 +70,9 @@ export class TcpPeer {
       options.transcript.note(`${options.label} connected to ${LOOPBACK}:${port}`);
       return new TcpPeer(conn, options.label, options.transcript, remote);
     } catch (error) {
-      const reason = error instanceof DeadlineError
+      const reason = error instanceof StalledError
+        ? `no answer, and none could come any more: ${error.why}`
+        : error instanceof DeadlineError
         ? `no answer within ${formatMs(options.timeoutMs)}`
         : (error as Error).message;
       throw new CheckFailure(
@@ -114,6 +118,8 @@ export class TcpPeer {
       const why = options.because ? ` (${options.because})` : "";
       const what = error.reason === "ended"
         ? `the ${this.remote} closed the connection first`
+        : error.reason === "stalled"
+        ? `nothing could bring it any more: ${error.why}`
         : `it did not arrive within ${formatMs(options.timeoutMs)}`;
       const seen = error.seen ? `; received instead: ${quoteExcerpt(error.seen)}` : "";
       throw new CheckFailure(
@@ -123,6 +129,11 @@ export class TcpPeer {
         options.hint,
       );
     }
+  }
+
+  /** Whether a background pump reads the connection into {@link received}. */
+  get pumped(): boolean {
+    return this.#pumped;
   }
 
   /** Whether the peer reset the connection (RST) rather than closing it. */
@@ -214,6 +225,9 @@ function remote(peer: TcpPeer): string {
  * ```
  */
 export class TcpListenerPeer {
+  /** The connections accepted so far. */
+  readonly accepted: TcpPeer[] = [];
+
   private constructor(readonly listener: Deno.TcpListener, readonly transcript: Transcript) {}
 
   /** Starts listening. */
@@ -229,14 +243,18 @@ export class TcpListenerPeer {
    */
   async accept(options: { timeoutMs: number; label?: string; raw?: boolean }): Promise<TcpPeer> {
     try {
-      const conn = await withDeadline(this.listener.accept(), options.timeoutMs, "a client");
+      const conn = await awaitEvent(this.listener.accept(), options.timeoutMs, "a client");
       this.transcript.note("a client connected to the harness server");
-      return TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript, !options.raw);
+      const peer = TcpPeer.accepted(conn, options.label ?? "harness server", this.transcript, !options.raw);
+      this.accepted.push(peer);
+      return peer;
     } catch (error) {
       if (!(error instanceof DeadlineError)) throw error;
       throw new CheckFailure(
-        `expected the client to connect to ${LOOPBACK}:${this.listener.addr.port}, but it did not within ${
-          formatMs(options.timeoutMs)
+        `expected the client to connect to ${LOOPBACK}:${this.listener.addr.port}, but ${
+          error instanceof StalledError
+            ? `it never did, and nothing could make it any more: ${error.why}`
+            : `it did not within ${formatMs(options.timeoutMs)}`
         }`,
         `connect to ${LOOPBACK} port ${this.listener.addr.port}`,
       );

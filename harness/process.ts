@@ -21,7 +21,7 @@ import {
 import type { ThreadWait } from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
-import { DeadlineError, formatMs, pollUntil, withDeadline } from "./wait.ts";
+import { awaitEvent, DeadlineError, formatMs, pollUntil, StalledError, withDeadline } from "./wait.ts";
 
 /**
  * CPU time, in clock ticks, after which {@link LabProcess.waitBlocked} takes a
@@ -123,6 +123,8 @@ export class LabProcess {
   readonly #wrapperDepth: number;
   readonly #pumps: Promise<void>[];
   readonly #capNoted = new Set<TextStream>();
+  /** Why the last {@link waitExit} gave up early, if it did. */
+  #lastStall?: string;
 
   private constructor(readonly label: string, options: StartOptions) {
     this.#transcript = options.transcript;
@@ -244,7 +246,11 @@ export class LabProcess {
         ? `; after its last expected output it printed ${quoteExcerpt(error.seen)}`
         : "; it printed nothing more";
       const ending = this.running
-        ? error.reason === "deadline" ? `, not within ${formatMs(options.timeoutMs)}` : ""
+        ? error.reason === "deadline"
+          ? `, not within ${formatMs(options.timeoutMs)}`
+          : error.reason === "stalled"
+          ? `, and nothing could make it any more: ${error.why}`
+          : ""
         : `: it ${describeExit(this.#status!)} first`;
       const crashed = this.status?.signal ? exitHint(this.status) : undefined;
       throw new CheckFailure(
@@ -255,14 +261,17 @@ export class LabProcess {
   }
 
   /**
-   * Waits for the program to exit, up to `timeoutMs`; `undefined` if it is
-   * still running then.
+   * Waits for the program to exit, up to `timeoutMs` or until it waits for
+   * good for something that will not come; `undefined` if it is still
+   * running then.
    */
   async waitExit(timeoutMs: number): Promise<ExitStatus | undefined> {
+    this.#lastStall = undefined;
     try {
-      return await withDeadline(this.exited, timeoutMs, `${this.label} to exit`);
+      return await awaitEvent(this.exited, timeoutMs, `${this.label} to exit`);
     } catch (error) {
-      if (error instanceof DeadlineError) return undefined;
+      if (error instanceof StalledError) this.#lastStall = error.why;
+      if (error instanceof DeadlineError) return this.#status;
       throw error;
     }
   }
@@ -332,6 +341,12 @@ export class LabProcess {
     const cpuBefore = treeCpuTicks(pid);
     const started = performance.now();
     const status = await this.waitExit(options.timeoutMs);
+    if (status === undefined && this.#lastStall !== undefined) {
+      throw new CheckFailure(
+        `expected the ${this.label} to exit with status ${code}${why}, but it kept running, and nothing could end it any more: ${this.#lastStall}`,
+        options.hint,
+      );
+    }
     if (status === undefined) {
       const wallS = (performance.now() - started) / 1000;
       const cpuS = (treeCpuTicks(pid) - cpuBefore) / TICKS_PER_SECOND;

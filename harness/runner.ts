@@ -1,7 +1,9 @@
 /**
  * Runs one check of one lab, inside the check's sandbox. The grading
- * process writes a {@link RunnerSpec} file, starts this module in a fresh
- * sandbox, and reads the {@link CheckOutcome} it leaves in `resultFile`.
+ * process starts this module in a fresh sandbox ahead of time, with the
+ * lab's grader module as its argument (loaded while it waits), hands it a
+ * {@link RunnerSpec} on stdin, and reads the {@link CheckOutcome} it leaves
+ * in `resultFile`. Given a spec file instead, it runs that at once.
  *
  * @module
  */
@@ -71,7 +73,16 @@ export async function runCheck(spec: RunnerSpec): Promise<CheckOutcome> {
 }
 
 if (import.meta.main) {
-  const spec = JSON.parse(await Deno.readTextFile(Deno.args[0])) as RunnerSpec;
+  const [mode, path] = Deno.args;
+  let spec: RunnerSpec;
+  if (mode === "--warm") {
+    // Load the grader while the grading process has no check for us yet.
+    // A grader that does not load is reported by runCheck, which imports it again.
+    await import(pathToFileURL(path).href).catch(() => {});
+    spec = JSON.parse(await new Response(Deno.stdin.readable).text()) as RunnerSpec;
+  } else {
+    spec = JSON.parse(await Deno.readTextFile(mode)) as RunnerSpec;
+  }
   const outcome = await runCheck(spec);
   await Deno.writeTextFile(spec.resultFile, JSON.stringify(outcome));
   Deno.exit(0);

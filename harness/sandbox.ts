@@ -87,6 +87,12 @@ export interface SandboxOptions {
   outputCap?: number;
   /** Called with each line of stdout as it arrives. */
   onStdoutLine?: (line: string) => void;
+  /**
+   * For a command started ahead of its work (a warm check runner): what to
+   * write to its stdin once known. `timeoutMs` then counts from the moment
+   * the input is written; `undefined` kills the command unused.
+   */
+  input?: Promise<{ text: string; timeoutMs: number } | undefined>;
 }
 
 /**
@@ -118,7 +124,7 @@ export async function runSandboxed(
     cwd: options.cwd,
     env: options.env,
     clearEnv: options.clearEnv,
-    stdin: "null",
+    stdin: options.input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -126,10 +132,25 @@ export async function runSandboxed(
     collect(child.stdout, options.outputCap, options.onStdoutLine),
     collect(child.stderr, options.outputCap),
   ]);
+  let timeoutMs = options.timeoutMs;
+  let unused = false;
+  if (options.input) {
+    const input = await Promise.race([options.input, child.status.then(() => "exited" as const)]);
+    if (input === "exited") {
+      // Nothing to write: the command is over, its status says how.
+    } else if (input) {
+      timeoutMs = input.timeoutMs;
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(input.text)).catch(() => {});
+      await writer.close().catch(() => {});
+    } else {
+      unused = true;
+    }
+  }
   let timedOut = false;
   let status: Deno.CommandStatus;
   try {
-    status = await withDeadline(child.status, options.timeoutMs, "the sandboxed command");
+    status = await withDeadline(child.status, unused ? 0 : timeoutMs, "the sandboxed command");
   } catch (error) {
     if (!(error instanceof DeadlineError)) throw error;
     timedOut = true;

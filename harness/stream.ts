@@ -11,27 +11,34 @@
  * @module
  */
 
-import { DeadlineError, withDeadline } from "./wait.ts";
+import { awaitEvent, DeadlineError, formatMs, StalledError } from "./wait.ts";
 
 /** Why an expected text was not seen. */
 export class ExpectError extends Error {
   /**
    * @param expected the text that was awaited
    * @param streamName e.g. "the server's stdout"
-   * @param reason `deadline` (nothing matched in time) or `ended` (the stream closed)
+   * @param reason `deadline` (nothing matched in time), `ended` (the stream
+   *   closed) or `stalled` (nothing could bring it any more)
    * @param seen what arrived after the cursor, as far as it was kept
    * @param waitedMs how long the wait lasted
+   * @param why for `stalled`: what the programs were doing instead
    */
   constructor(
     readonly expected: string,
     readonly streamName: string,
-    readonly reason: "deadline" | "ended",
+    readonly reason: "deadline" | "ended" | "stalled",
     readonly seen: string,
     readonly waitedMs: number,
+    readonly why?: string,
   ) {
     super(
       `expected ${streamName} to contain ${JSON.stringify(expected)}, but ${
-        reason === "ended" ? "it ended without it" : `it did not appear within ${Math.round(waitedMs)} ms`
+        reason === "ended"
+          ? "it ended without it"
+          : reason === "stalled"
+          ? `nothing could bring it any more: ${why}`
+          : `it did not appear within ${Math.round(waitedMs)} ms`
       }`,
     );
     this.name = "ExpectError";
@@ -68,6 +75,7 @@ export class TextStream {
   #cursor = 0;
   #ended = false;
   #wake: (() => void)[] = [];
+  #lastStall?: string;
 
   constructor(readonly name: string, options: TextStreamOptions = {}) {
     this.#cap = options.capChars ?? 1 << 20;
@@ -142,16 +150,17 @@ export class TextStream {
     const started = performance.now();
     const wait = { abandoned: false };
     try {
-      await withDeadline(this.#waitFor(needle, wait), timeoutMs, needle);
+      await awaitEvent(this.#waitFor(needle, wait), timeoutMs, needle);
     } catch (error) {
       wait.abandoned = true;
       if (error instanceof DeadlineError || error instanceof ExpectError) {
         throw new ExpectError(
           needle,
           this.name,
-          error instanceof ExpectError ? "ended" : "deadline",
+          error instanceof ExpectError ? "ended" : error instanceof StalledError ? "stalled" : "deadline",
           this.unread,
           performance.now() - started,
+          error instanceof StalledError ? error.why : undefined,
         );
       }
       throw error;
@@ -165,16 +174,45 @@ export class TextStream {
 
   /**
    * Waits until `condition` holds, checked whenever data arrives or the
-   * stream ends; false if the deadline passes first.
+   * stream ends; false if the deadline passes first, or if nothing can make
+   * it hold any more ({@link giveUpReason} says which).
    */
   async waitUntil(condition: (stream: TextStream) => boolean, timeoutMs: number): Promise<boolean> {
+    this.#lastStall = undefined;
     try {
-      await withDeadline(this.#until(() => condition(this)), timeoutMs, "a condition on the stream");
+      await awaitEvent(this.#until(() => condition(this)), timeoutMs, "a condition on the stream");
       return true;
     } catch (error) {
-      if (error instanceof DeadlineError) return false;
+      if (error instanceof StalledError) this.#lastStall = error.why;
+      if (error instanceof DeadlineError) return condition(this);
       throw error;
     }
+  }
+
+  /**
+   * Why the last {@link waitUntil} (or {@link waitEnd}) gave up early, if
+   * it did: what the programs were doing when nothing could change any more.
+   */
+  get lastStall(): string | undefined {
+    return this.#lastStall;
+  }
+
+  /**
+   * Why the last {@link waitUntil} (or {@link waitEnd}) that returned false
+   * gave up, to end a sentence: `within 3 s`, or `(nothing could change that
+   * any more: …)` when the programs stalled.
+   *
+   * @example
+   * ```ts
+   * import { TextStream } from "./stream.ts";
+   * const s = new TextStream("what the client received");
+   * if (!await s.waitEnd(10)) console.log(`it stayed open ${s.giveUpReason(10)}`); // "within 10 ms"
+   * ```
+   */
+  giveUpReason(timeoutMs: number): string {
+    return this.#lastStall === undefined
+      ? `within ${formatMs(timeoutMs)}`
+      : `(nothing could change that any more: ${this.#lastStall})`;
   }
 
   async #waitFor(needle: string, wait: { abandoned: boolean }): Promise<void> {

@@ -7,7 +7,7 @@
  */
 
 import { BLOCK, UploadPattern } from "./pattern.ts";
-import { DeadlineError, withDeadline } from "./wait.ts";
+import { DeadlineError, holdingStalls, withDeadline } from "./wait.ts";
 
 /** How a transfer went. */
 export interface TransferResult {
@@ -72,7 +72,8 @@ export async function sendUpload(
     }
   })();
   try {
-    await withDeadline(sending, options.timeoutMs, "the upload");
+    // The harness is the one sending: no wait meanwhile gives up for a stall.
+    await withDeadline(holdingStalls(sending), options.timeoutMs, "the upload");
     return { bytes: state.sent, ms: performance.now() - started };
   } catch (error) {
     state.abandoned = true;
@@ -129,7 +130,7 @@ export async function receiveUpload(
   })();
   let stopped: string | undefined;
   try {
-    await withDeadline(receiving, options.timeoutMs, "the upload");
+    await withDeadline(holdingStalls(receiving), options.timeoutMs, "the upload");
   } catch (error) {
     state.abandoned = true;
     receiving.catch(() => {});

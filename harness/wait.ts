@@ -2,8 +2,11 @@
  * Deadlines for every wait the harness does.
  *
  * A grader never sleeps to synchronise: it waits for an event (a line
- * printed, a byte received, a process state) and gives up at a deadline.
- * These two helpers are the only places that own a timer.
+ * printed, a byte received, a process state) and gives up at a deadline,
+ * or as soon as nothing can bring the event any more: every program of the
+ * check has exited or waits, without a timeout, for something only the
+ * harness could give it (see {@link watchStalls}). These helpers are the
+ * only places that own a timer.
  *
  * @module
  */
@@ -21,7 +24,138 @@ export class DeadlineError extends Error {
 }
 
 /**
+ * Raised instead of a plain {@link DeadlineError} when a wait ended early
+ * because nothing could bring what it awaited any more.
+ */
+export class StalledError extends DeadlineError {
+  /**
+   * @param what what was awaited
+   * @param ms the deadline the wait had
+   * @param why what the programs were doing instead, for people
+   */
+  constructor(what: string, ms: number, readonly why: string) {
+    super(what, ms);
+    this.message = `gave up waiting for ${what}: ${why}`;
+    this.name = "StalledError";
+  }
+}
+
+/**
+ * Tells whether the programs a check drives can still do anything on their
+ * own. The check's {@link CheckContext} installs one (see `stall.ts`).
+ */
+export interface StallProbe {
+  /**
+   * A fingerprint of the current state when, as far as a cheap look tells,
+   * nothing can happen without the harness (every program gone or blocked
+   * without a timeout); `undefined` while something still can. `confirm`
+   * makes the costlier checks (nothing in flight), `why` explains the state
+   * for people.
+   */
+  still(): { key: string; confirm: () => boolean; why: () => string } | undefined;
+}
+
+/** Milliseconds between two looks of the stall watch. */
+export const STALL_PROBE_MS = 10;
+/** Identical still states seen in a row before a wait is given up: two full turns of the event loop. */
+const STALL_CONFIRMATIONS = 3;
+
+let stallProbe: StallProbe | undefined;
+let stallHolds = 0;
+const stallListeners = new Set<(why: string) => void>();
+let stallTimer: ReturnType<typeof setTimeout> | undefined;
+let stillKey: string | undefined;
+let stillCount = 0;
+
+/**
+ * Installs (or, with `undefined`, removes) what decides that waits may end
+ * early. One check runs per runner process, so one probe at a time.
+ *
+ * @example
+ * ```ts
+ * import { watchStalls } from "./wait.ts";
+ * watchStalls({ still: () => undefined }); // nothing ever stalls
+ * watchStalls(undefined);
+ * ```
+ */
+export function watchStalls(probe: StallProbe | undefined): void {
+  stallProbe = probe;
+  stillKey = undefined;
+  stillCount = 0;
+}
+
+/**
+ * Runs harness work that feeds the programs over many steps (an upload):
+ * while it runs, no wait is given up for a stall, because the harness itself
+ * is about to act.
+ *
+ * @example
+ * ```ts
+ * import { holdingStalls } from "./wait.ts";
+ * const bytes = await holdingStalls(Promise.resolve(1024));
+ * ```
+ */
+export async function holdingStalls<T>(work: Promise<T>): Promise<T> {
+  stallHolds++;
+  try {
+    return await work;
+  } finally {
+    stallHolds--;
+  }
+}
+
+/** Calls `onStall` once, when nothing can happen any more; returns how to stop listening. */
+function onStall(onStall: (why: string) => void): () => void {
+  if (!stallProbe) return () => {};
+  stallListeners.add(onStall);
+  // A new wait starts after the harness acted: the state seen before counts no more.
+  stillKey = undefined;
+  stillCount = 0;
+  stallTimer ??= setTimeout(lookForStall, STALL_PROBE_MS);
+  return () => stallListeners.delete(onStall);
+}
+
+function lookForStall(): void {
+  stallTimer = undefined;
+  if (stallListeners.size === 0) return;
+  const still = stallHolds === 0 ? stallProbe?.still() : undefined;
+  if (still && still.key === stillKey) stillCount++;
+  else [stillKey, stillCount] = [still?.key, still ? 1 : 0];
+  if (still && stillCount >= STALL_CONFIRMATIONS && !still.confirm()) [stillKey, stillCount] = [undefined, 0];
+  else if (still && stillCount >= STALL_CONFIRMATIONS) {
+    const why = still.why();
+    const listeners = [...stallListeners];
+    stallListeners.clear();
+    stillKey = undefined;
+    stillCount = 0;
+    for (const listener of listeners) listener(why);
+    return;
+  }
+  stallTimer = setTimeout(lookForStall, STALL_PROBE_MS);
+}
+
+/**
+ * Waits for something the check's programs cause: settles like `promise`,
+ * rejects with {@link DeadlineError} after `ms`, or with
+ * {@link StalledError} as soon as nothing can bring it any more.
+ *
+ * @example
+ * ```ts
+ * import { awaitEvent } from "./wait.ts";
+ * const value = await awaitEvent(Promise.resolve(42), 1000, "the answer");
+ * ```
+ */
+export function awaitEvent<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let stop = () => {};
+  const stalled = new Promise<never>((_, reject) => {
+    stop = onStall((why) => reject(new StalledError(what, ms, why)));
+  });
+  return withDeadline(Promise.race([promise, stalled]), ms, what).finally(stop);
+}
+
+/**
  * Settles like `promise`, or rejects with {@link DeadlineError} after `ms`.
+ * A stall does not end it: for deadlines on the harness's own work.
  *
  * @example
  * ```ts
@@ -54,6 +188,8 @@ export interface PollOptions {
 /**
  * Probes a state the kernel exposes only by reading it (`/proc`) until the
  * probe returns a value other than `undefined`, which it then returns.
+ * Gives up with {@link StalledError} once nothing can change the state any
+ * more (after one last probe).
  *
  * @example
  * ```ts
@@ -71,13 +207,21 @@ export async function pollUntil<T>(
 ): Promise<T> {
   const interval = options.intervalMs ?? 5;
   const giveUpAt = performance.now() + options.timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() >= giveUpAt) {
-      throw new DeadlineError(options.what, options.timeoutMs);
+  let stalledBecause: string | undefined;
+  const stop = onStall((why) => stalledBecause = why);
+  try {
+    for (;;) {
+      const stalled = stalledBecause;
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (stalled !== undefined) throw new StalledError(options.what, options.timeoutMs, stalled);
+      if (performance.now() >= giveUpAt) {
+        throw new DeadlineError(options.what, options.timeoutMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+  } finally {
+    stop();
   }
 }
 
