@@ -147,7 +147,7 @@ Deno.test("four gradings of one lab side by side all give the reference full mar
   );
   for (const run of runs) {
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /Score: 22\/22/);
+    assert.match(run.stdout, /Score: (\d+)\/\1 /);
   }
 });
 
@@ -158,7 +158,7 @@ Deno.test("without namespaces the grader falls back to the host loopback and say
   );
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /warning: checks run on the host's loopback, one at a time/);
-  assert.match(run.stdout, /Score: 22\/22/);
+  assert.match(run.stdout, /Score: (\d+)\/\1 /);
 });
 
 Deno.test("without namespaces a port held by another program is named, and that program is left alone", async () => {
