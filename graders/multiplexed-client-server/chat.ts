@@ -15,7 +15,7 @@ import { openFdCount, readStat } from "../../harness/procfs.ts";
 
 /** Why a client that means to leave may not: its way out ends only the inner loop. */
 const LEAVE_BOTH_LOOPS =
-  "; a break inside the for loop over epoll's events leaves only that loop, not the while loop around it";
+  "; in C, a break inside the for loop over epoll's events leaves only that loop, not the while loop around it";
 
 /**
  * What to do, per fault: the hint each failure carries.
