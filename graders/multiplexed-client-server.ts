@@ -13,303 +13,45 @@
  * - The byte stream has no message boundaries: what each peer received is
  *   searched for the unique texts of the messages, in order, whatever prefix
  *   the server adds and however the reads were split.
- * - "Never sent back to its sender" is proven by order, not by waiting: a
- *   single-threaded server finishes one broadcast before it reads the next
- *   message, so an echo would reach the sender before the next message does.
+ * - "Never sent back to its sender" and "exactly once" are proven by order,
+ *   not by waiting: a single-threaded server finishes one broadcast before
+ *   it reads the next message, so an echo or a duplicate reaches a client
+ *   before the next message does.
  *
- * Behaviour checks run untraced; only the two structure checks (worth little)
- * run the program under `strace` to see whether it waits in `epoll_wait`.
+ * Nothing runs under a tracer: the two structure checks (worth little) look
+ * in `/proc` for where the idle program is blocked (`observe.ts`).
  *
  * @module
  */
 
 import { CheckFailure, defineGrader } from "../harness/check.ts";
-import type { CheckContext, Language } from "../harness/check.ts";
-import type { TcpListenerPeer, TcpPeer } from "../harness/peer.ts";
-import { describeExit, stderrExcerpt } from "../harness/process.ts";
+import type { Language } from "../harness/check.ts";
+import type { TcpPeer } from "../harness/peer.ts";
 import type { LabProcess } from "../harness/process.ts";
-import { acceptQueueLength, openFdCount, readStat, waitChannel } from "../harness/procfs.ts";
-import { readSyscalls, seenAny } from "../harness/strace.ts";
-import type { SyscallCounts } from "../harness/strace.ts";
+import { waitChannel } from "../harness/procfs.ts";
 import { DeadlineError, formatMs, pollUntil } from "../harness/wait.ts";
-
-/** The syscalls an epoll program waits in (glibc uses either, by architecture). */
-const EPOLL_WAITS = ["epoll_wait", "epoll_pwait", "epoll_pwait2"];
-/** The other ways to wait for several descriptors at once. */
-const OTHER_WAITS = ["poll", "ppoll", "select", "pselect6"];
-
-const HINT = {
-  broadcast: "for each message, send() it to every connected client except the one it came from",
-  register: "after accept(), add the new socket to the epoll set (EPOLL_CTL_ADD) and to your list of clients",
-  noEcho: "when broadcasting, skip the socket the message was received from",
-  leftovers: "send exactly the bytes recv() returned (its return value), not strlen() of an old buffer",
-  order: "forward each message as soon as it is received, in the order recv() returns the bytes",
-  stream:
-    "one recv() may return several messages, or part of one: forward all the bytes it returned (newlines included), not just the first line",
-  leave:
-    "when recv() returns 0 or -1, remove that client (EPOLL_CTL_DEL, close(), out of your list) and keep serving the others",
-  sigpipe:
-    "a send() to a client that has gone raises SIGPIPE: ignore it (signal(SIGPIPE, SIG_IGN) or MSG_NOSIGNAL) and drop the client when send() fails",
-  scale:
-    "keep the accepted sockets in a list (or array) that grows with the clients; do not scan a fixed range of descriptor numbers",
-  idle:
-    "block in epoll_wait() with a timeout of -1; a timeout of 0, non-blocking sockets polled in a loop, or a departed client left in the epoll set (its end of file is readable forever) make the server spin",
-  closeOnLeave:
-    "close() the socket of a client that leaves, whether recv() returned 0 (closed) or -1 (reset)",
-  clientWaits:
-    "wait for the standard input and the socket at once (epoll_wait on both); a client blocked in fgets() sees nothing until a line is typed",
-  clientSends: "when epoll reports the standard input readable, read the line and send() it to the server",
-  clientExit: 'compare each typed line with "exit" (without its newline), then close the socket and return 0',
-  clientEof:
-    "read() returning 0 (or fgets() returning NULL) on the standard input means its end: close and return 0",
-  serverGone:
-    "recv() returning 0 means the server closed the connection: print a notice, close the socket and return 0",
-};
-
-/** A unique message text; `tag` tells who sent it in transcripts. */
-function message(tag: string, body = "the quick brown fox"): string {
-  return `${tag}: ${body}`;
-}
-
-/** A 255-byte message (the protocol's maximum) of letters that do not repeat in a pattern. */
-function longMessage(tag: string): string {
-  let text = `${tag}-255:`;
-  // A small linear congruential sequence (period 65536): no stretch of it recurs within 255 letters.
-  for (let x = 7; text.length < 254;) {
-    x = (x * 75 + 74) % 65537;
-    text += String.fromCharCode(97 + (x % 26));
-  }
-  return text + "!";
-}
-
-/** Client labels: client A, B, C, … then numbers. */
-function clientName(index: number): string {
-  return index < 26 ? String.fromCharCode(65 + index) : String(index + 1);
-}
-
-/** Describes a server that is gone, with the hint its way of ending calls for. */
-function serverDied(server: LabProcess, during: string): CheckFailure {
-  const status = server.status!;
-  return new CheckFailure(
-    `the server ${describeExit(status)} ${during}${stderrExcerpt(server)}`,
-    status.signal === "SIGPIPE" ? HINT.sigpipe : HINT.leave,
-  );
-}
-
-/** Runs `step`; if it fails because the server died, says that instead. */
-async function whileServerRuns<T>(server: LabProcess, during: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (!(error instanceof CheckFailure)) throw error;
-    // The kernel closes a dead server's sockets before the parent reaps it.
-    await server.waitExit(100);
-    if (!server.running) throw serverDied(server, during);
-    throw error;
-  }
-}
-
-/** Connects a harness client to the student's server and waits until it is accepted. */
-function join(t: CheckContext, server: LabProcess, label: string): Promise<TcpPeer> {
-  return whileServerRuns(server, `before ${label} could join`, () => t.connectAccepted({ label, server }));
-}
-
-/** Starts the student's server and connects `count` harness clients, each accepted before the next. */
-async function chatRoom(t: CheckContext, count: number): Promise<{ server: LabProcess; clients: TcpPeer[] }> {
-  const server = await t.startServer(t.submission);
-  const clients = await whileServerRuns(
-    server,
-    "while its first clients were joining",
-    () => t.connectMany(count, { label: (i) => `client ${clientName(i)}`, server }),
-  );
-  return { server, clients };
-}
-
-/**
- * The server's open descriptors, or `undefined` once it has exited (a
- * zombie's descriptor table is empty, which must not read as "all closed").
- */
-function openDescriptors(server: LabProcess, pid: number): number | undefined {
-  const state = readStat(pid)?.state;
-  if (!server.running || state === undefined || state === "Z" || state === "X") return undefined;
-  return openFdCount(pid);
-}
-
-/** `sender` sends `text`; every one of `receivers` must receive it (after their previous match). */
-async function say(
-  t: CheckContext,
-  server: LabProcess,
-  sender: TcpPeer,
-  text: string,
-  receivers: TcpPeer[],
-  hint = HINT.broadcast,
-): Promise<void> {
-  await whileServerRuns(
-    server,
-    `after ${sender.label} sent ${JSON.stringify(text.slice(0, 40))}`,
-    async () => {
-      await sender.send(text);
-      await Promise.all(receivers.map((receiver) =>
-        receiver.expectReceived(text, {
-          timeoutMs: t.step,
-          because: `the message ${sender.label} sent`,
-          hint,
-        })
-      ));
-    },
-  );
-}
-
-/**
- * Fails if `sender` received `own` before `next`: the server sent the
- * message back to its sender (it would have done so before reading `next`).
- */
-function requireNotEchoed(sender: TcpPeer, own: string, next: string): void {
-  const text = sender.received.text;
-  const upTo = text.indexOf(next);
-  if (text.slice(0, upTo < 0 ? undefined : upTo).includes(own)) {
-    throw new CheckFailure(
-      `${sender.label} received its own message ${
-        JSON.stringify(own)
-      } back: a message must go to every other client, not to its sender`,
-      HINT.noEcho,
-    );
-  }
-}
-
-/** Accepts the student's client on the harness server, or says why it never came. */
-async function acceptStudentClient(
-  t: CheckContext,
-  listener: TcpListenerPeer,
-  client: LabProcess,
-): Promise<TcpPeer> {
-  const accepting = listener.accept({ timeoutMs: 2 * t.step, label: "harness server" });
-  accepting.catch(() => {}); // settled below, or abandoned if the client died
-  const first = await Promise.race([accepting, client.exited.then(() => undefined)]);
-  if (first) return first;
-  if ((acceptQueueLength(t.port) ?? 0) > 0) return await accepting; // it connected, then died
-  throw new CheckFailure(
-    `the client ${describeExit(client.status!)} without connecting to 127.0.0.1:${t.port}${
-      stderrExcerpt(client)
-    }`,
-    "connect to 127.0.0.1:5000 first thing, then wait for input",
-  );
-}
-
-/** The student's client connected to a harness server (nothing typed yet). */
-async function clientWithHarnessServer(
-  t: CheckContext,
-  options: { traceSyscalls?: string[] } = {},
-): Promise<{ client: LabProcess & { traceFile?: string }; server: TcpPeer }> {
-  const listener = t.listen();
-  const client = t.start(t.submission, "client", options);
-  const server = await acceptStudentClient(t, listener, client);
-  return { client, server };
-}
-
-/**
- * Types `line` on the student's client; `server` must receive it. Returns
- * once the client waits again, so what the server sends next reaches a
- * waiting client, never one still busy after its send (where even a client
- * that only looks at the socket after each line would see it).
- */
-async function typeAndSend(
-  t: CheckContext,
-  client: LabProcess,
-  server: TcpPeer,
-  line: string,
-): Promise<void> {
-  await client.writeLine(line);
-  try {
-    await server.expectReceived(line, {
-      timeoutMs: t.step,
-      because: "the line typed on the client's input",
-      hint: HINT.clientSends,
-    });
-  } catch (error) {
-    if (!(error instanceof CheckFailure)) throw error;
-    await client.waitExit(100);
-    if (client.running) throw error;
-    throw new CheckFailure(
-      `the client ${describeExit(client.status!)} instead of sending the line ${
-        JSON.stringify(line.slice(0, 40))
-      } typed on its input${stderrExcerpt(client)}`,
-      HINT.clientSends,
-    );
-  }
-  await client.waitBlocked(t.step);
-}
-
-/**
- * The student's client chats through a reference server with two harness
- * clients: what it types reaches both, what one of them says is printed.
- */
-async function clientThroughReferenceServer(t: CheckContext, language: Language): Promise<void> {
-  const server = await t.startServer(t.reference(language));
-  const a = await t.connectAccepted({ label: "harness client A", server });
-  const client = t.start(t.submission, "client");
-  const joined = await Promise.race([
-    t.waitAccepted(2, { server }).then(() => true),
-    client.exited.then(() => false),
-  ]);
-  if (!joined) {
-    throw new CheckFailure(
-      `the client ${describeExit(client.status!)} without joining the chat${stderrExcerpt(client)}`,
-      "connect to 127.0.0.1:5000 first thing, then wait for input",
-    );
-  }
-  const b = await t.connectAccepted({ label: "harness client B", server });
-  const typed = message("typed on your client", "hello everyone, how is it going?");
-  await client.writeLine(typed);
-  for (const peer of [a, b]) {
-    await peer.expectReceived(typed, {
-      timeoutMs: t.step,
-      because: "the line typed on the client, passed on by the reference server",
-      hint: HINT.clientSends,
-    });
-  }
-  await client.waitBlocked(t.step);
-  const reply = message("harness client A", "fine, thanks for asking");
-  await a.send(reply);
-  await client.expectOutput(reply, {
-    timeoutMs: t.step,
-    because: "the message client A sent through the reference server",
-    hint: HINT.clientWaits,
-  });
-}
-
-/** Waits for a trace to show a multiplexing wait; the counts read last either way. */
-async function tracedWaits(t: CheckContext, traceFile: string): Promise<SyscallCounts> {
-  let counts: SyscallCounts = new Map();
-  try {
-    await pollUntil(async () => {
-      counts = await readSyscalls(traceFile);
-      return seenAny(counts, [...EPOLL_WAITS, ...OTHER_WAITS]).length > 0 ? true : undefined;
-    }, { timeoutMs: t.step, intervalMs: 20, what: "a wait in the syscall trace" });
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
-  }
-  return counts;
-}
-
-/** Passes if the trace shows `epoll_wait`; otherwise says what the program waited in. */
-function requireEpollWait(t: CheckContext, who: "server" | "client", counts: SyscallCounts): void {
-  const epoll = seenAny(counts, EPOLL_WAITS);
-  const others = seenAny(counts, OTHER_WAITS);
-  const tally = (names: string[]) => names.map((n) => `${n} ${counts.get(n)}×`).join(", ");
-  if (epoll.length > 0) {
-    t.note(`the ${who} waited in ${tally(epoll)}`);
-    return;
-  }
-  throw new CheckFailure(
-    others.length > 0
-      ? `the ${who} waited in ${tally(others)}, not in epoll_wait: it works, but the lab asks for epoll`
-      : `the trace of the ${who} shows no epoll_wait, poll or select at all: it blocks in one call (accept, recv, read or fgets) at a time instead of waiting for whichever descriptor is ready`,
-    who === "server"
-      ? "create an epoll instance (epoll_create1), add the listening socket and every client to it, and loop on epoll_wait()"
-      : "add the standard input (descriptor 0) and the socket to an epoll instance and loop on epoll_wait()",
-  );
-}
+import {
+  chatRoom,
+  clientName,
+  HINT,
+  join,
+  longMessage,
+  message,
+  openDescriptors,
+  requireNotEchoed,
+  say,
+  serverDied,
+  whileServerRuns,
+} from "./multiplexed-client-server/chat.ts";
+import {
+  clientThroughReferenceServer,
+  clientWithHarnessServer,
+  expectClientExit,
+  pastedLinesAllSent,
+  typeAndSend,
+} from "./multiplexed-client-server/client.ts";
+import { rejoinDeliversExactlyOnce } from "./multiplexed-client-server/membership.ts";
+import { requireWaitsInEpoll } from "./multiplexed-client-server/observe.ts";
 
 export default defineGrader({
   lab: "multiplexed-client-server",
@@ -558,6 +300,8 @@ export default defineGrader({
       await say(t, server, a, message("A2", "just us again"), [b]);
     },
 
+    "rejoin-delivers-exactly-once": (t) => rejoinDeliversExactlyOnce(t),
+
     "server-with-reference-clients": async (t) => {
       const server = await t.startServer(t.submission);
       const joined: LabProcess[] = [];
@@ -599,6 +343,8 @@ export default defineGrader({
       await typeAndSend(t, client, server, longMessage("third line"));
     },
 
+    "client-sends-pasted-lines": (t) => pastedLinesAllSent(t),
+
     "client-prints-while-idle": async (t) => {
       const { client, server } = await clientWithHarnessServer(t);
       const print = (text: string, because: string) =>
@@ -620,21 +366,29 @@ export default defineGrader({
       const { client, server } = await clientWithHarnessServer(t);
       await typeAndSend(t, client, server, message("a line", "before leaving"));
       await client.writeLine("exit");
-      await client.expectExit({ timeoutMs: t.step, because: "after exit was typed", hint: HINT.clientExit });
+      await expectClientExit(client, {
+        timeoutMs: t.step,
+        because: "after exit was typed",
+        hint: HINT.clientExit,
+      });
     },
 
     "client-end-of-input": async (t) => {
       const { client, server } = await clientWithHarnessServer(t);
       await typeAndSend(t, client, server, message("a line", "before the end of input"));
       await client.closeStdin();
-      await client.expectExit({ timeoutMs: t.step, because: "once its input ended", hint: HINT.clientEof });
+      await expectClientExit(client, {
+        timeoutMs: t.step,
+        because: "once its input ended",
+        hint: HINT.clientEof,
+      });
     },
 
     "client-exits-when-server-leaves": async (t) => {
       const { client, server } = await clientWithHarnessServer(t);
       await typeAndSend(t, client, server, message("a line", "is the server still there?"));
       await server.close();
-      await client.expectExit({
+      await expectClientExit(client, {
         timeoutMs: t.step,
         because: "after the server closed the connection, with nothing typed",
         hint: HINT.serverGone,
@@ -645,19 +399,15 @@ export default defineGrader({
     "client-with-python-server": (t) => clientThroughReferenceServer(t, "python"),
 
     "server-waits-in-epoll": async (t) => {
-      const server = await t.startServer(t.submission, { traceSyscalls: [...EPOLL_WAITS, ...OTHER_WAITS] });
-      const a = await join(t, server, "client A");
-      const b = await join(t, server, "client B");
+      const { server, clients: [a, b] } = await chatRoom(t, 2);
       await say(t, server, a, message("A1"), [b]);
-      requireEpollWait(t, "server", await tracedWaits(t, server.traceFile!));
+      await requireWaitsInEpoll(t, "server", server);
     },
 
     "client-waits-in-epoll": async (t) => {
-      const { client, server } = await clientWithHarnessServer(t, {
-        traceSyscalls: [...EPOLL_WAITS, ...OTHER_WAITS],
-      });
-      await typeAndSend(t, client, server, message("a line", "traced"));
-      requireEpollWait(t, "client", await tracedWaits(t, client.traceFile!));
+      const { client, server } = await clientWithHarnessServer(t);
+      await typeAndSend(t, client, server, message("a line", "then nothing"));
+      await requireWaitsInEpoll(t, "client", client);
     },
   },
 });
