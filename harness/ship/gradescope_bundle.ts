@@ -103,11 +103,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 # make and a C compiler build submissions; python3 runs Python ones and the
-# reference peers; strace checks which system calls a program waits in;
-# unshare/setsid (util-linux) and stdbuf (coreutils) run each check apart.
+# reference peers; unshare/setsid (util-linux) and stdbuf (coreutils) run each check apart.
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \\
-  build-essential python3 strace util-linux coreutils curl ca-certificates xz-utils >/dev/null
+  build-essential python3 util-linux coreutils curl ca-certificates xz-utils >/dev/null
 
 # Node ${NODE_MAJOR} (Ubuntu's own is too old): the official build, checked against its published checksum.
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then

@@ -131,7 +131,6 @@ jobs:
           cd "$RUNNER_TEMP/socklab"
           echo '{ "private": true, "allowScripts": { "deno": true } }' > package.json
           npm install --no-audit --no-fund --no-save "$SOCKLAB_PACKAGE"
-          command -v strace >/dev/null || { sudo apt-get update -qq && sudo apt-get install -y -qq strace; }
 
       # Writes result=<base64 payload> to $GITHUB_OUTPUT for the reporter (a
       # submission that cannot be graded gets one too, worth 0), prints the
