@@ -101,13 +101,6 @@ async function smallUpload(t: CheckContext, server: LabProcess, label: string): 
   await peer.close();
 }
 
-/** A client that connects, sends a little of its upload and goes silent, its connection open. */
-async function stalledClient(t: CheckContext, label: string): Promise<TcpPeer> {
-  const peer = await t.connect({ label });
-  await sendSteadily(t, peer, new UploadPattern(4), 0, STALLED_AFTER);
-  return peer;
-}
-
 export default defineGrader({
   lab: "async-server",
   checks: {
@@ -198,13 +191,18 @@ export default defineGrader({
 
     "forks-per-client": async (t) => {
       const server = await t.startServer(t.submission);
-      const clients = [await stalledClient(t, "first client"), await stalledClient(t, "second client")];
-      t.transcript.note(
-        `both clients have sent ${
-          formatSize(STALLED_AFTER)
-        } of their uploads and wait, their connections open`,
-      );
-      await requireForkPerClient(t, server, clients);
+      const clients: [TcpPeer, TcpPeer] = [
+        await t.connect({ label: "first client" }),
+        await t.connect({ label: "second client" }),
+      ];
+      await requireForkPerClient(t, server, clients, async () => {
+        for (const client of clients) await sendSteadily(t, client, new UploadPattern(4), 0, STALLED_AFTER);
+        t.transcript.note(
+          `both clients have sent ${
+            formatSize(STALLED_AFTER)
+          } of their uploads and wait, their connections open`,
+        );
+      });
     },
 
     "server-throughput": async (t) => {

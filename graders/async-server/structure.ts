@@ -14,8 +14,8 @@ import type { CheckContext } from "../../harness/check.ts";
 import type { TcpPeer } from "../../harness/peer.ts";
 import { describeExit, stderrExcerpt } from "../../harness/process.ts";
 import type { LabProcess } from "../../harness/process.ts";
-import { allProcesses, EPOLL_WAIT_SYSCALLS, treeBlocked } from "../../harness/procfs.ts";
-import { settle } from "../../harness/wait.ts";
+import { acceptQueueLength, allProcesses, EPOLL_WAIT_SYSCALLS, treeBlocked } from "../../harness/procfs.ts";
+import { DeadlineError, pollUntil, settle } from "../../harness/wait.ts";
 
 /** Fails the check, saying how, if the server has exited. */
 function requireRunning(server: LabProcess, when: string): void {
@@ -66,46 +66,84 @@ function threadCount(pid: number): number {
   }
 }
 
+/** Two processes other than the server, one holding each of two connections, if there are such. */
+function servingApart(holders: number[][], serverPid: number | undefined): [number, number] | undefined {
+  const [first, second] = holders.map((pids) => pids.filter((pid) => pid !== serverPid));
+  return first.flatMap((a) => second.filter((b) => b !== a).map((b): [number, number] => [a, b]))[0];
+}
+
 /**
- * Requires each of `clients` (connected, stalled mid-upload) to be served
- * by a child process of its own: its connection held by a process other
- * than the server, a different one for each client. A server that serves
- * them itself, in one loop or in threads, never hands a connection off.
+ * Waits until the server has taken up freshly connected, silent clients as
+ * far as it will: each connection accepted (or one left in the accept
+ * queue) and the whole server waiting again. Returns who then holds each
+ * connection, or `undefined` if the server never settled within a step.
+ */
+async function holdersOnceSettled(t: CheckContext, server: LabProcess, clients: TcpPeer[]) {
+  const pid = server.programPid();
+  const holders = () => clients.map((client) => t.connectionHolders(client));
+  const settled = await pollUntil(() => {
+    if (!server.running || pid === undefined) return false;
+    if (!treeBlocked(pid)) return undefined;
+    const accepted = holders().every((pids) => pids.length > 0);
+    return accepted || (acceptQueueLength(t.port) ?? 0) > 0 ? true : undefined;
+  }, { timeoutMs: t.step, what: "the server to take up its clients" }).catch((error) => {
+    if (error instanceof DeadlineError) return false;
+    throw error;
+  });
+  return settled ? { pid, holders: holders() } : undefined;
+}
+
+/**
+ * Requires each of two clients to be served by a child process of its own:
+ * its connection held by a process other than the server, a different one
+ * for each client. A server that serves them itself, in one loop or in
+ * threads, never hands a connection off. The clients are looked at twice:
+ * connected and silent (a server that forks at accept() has handed them
+ * off, before any byte could let its child finish and close), then after
+ * `startUploads` sent a little on each (the lab's solution forks when a
+ * client's first bytes arrive).
  *
  * @example
  * ```ts ignore
- * await requireForkPerClient(t, server, [first, second]);
+ * const clients: [TcpPeer, TcpPeer] = [await t.connect(), await t.connect()];
+ * await requireForkPerClient(t, server, clients, () => sendALittleOnEach(clients));
  * ```
  */
 export async function requireForkPerClient(
   t: CheckContext,
   server: LabProcess,
-  clients: TcpPeer[],
+  clients: [TcpPeer, TcpPeer],
+  startUploads: () => Promise<void>,
 ): Promise<void> {
-  const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
-  const when = `with ${clients.length} clients connected and silent in the middle of their uploads`;
-  requireRunning(server, when);
-  const others = holders.map((pids) => pids.filter((pid) => pid !== serverPid));
-  const [first, second] = others;
-  const apart = first.flatMap((a) => second.filter((b) => b !== a).map((b) => [a, b]))[0];
   const hint =
     "part 2 of the lab: after accept(), fork() and let the child serve the client (threads do not count)";
-  if (handedOff && apart) {
+  const noteServed = ([first, second]: [number, number]) =>
     t.note(
-      `the ${clients[0].label} is served by process ${apart[0]}, the ${clients[1].label} by process ${
-        apart[1]
-      }`,
+      `the ${clients[0].label} is served by process ${first}, the ${clients[1].label} by process ${second}`,
     );
-    return;
-  }
+  const early = await holdersOnceSettled(t, server, clients);
+  const apartEarly = early && servingApart(early.holders, early.pid);
+  if (apartEarly) return noteServed(apartEarly);
+
+  await startUploads();
+  const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
+  const when = "with 2 clients connected and silent in the middle of their uploads";
+  requireRunning(server, when);
+  const apart = servingApart(holders, serverPid);
+  if (handedOff && apart) return noteServed(apart);
+  const others = holders.map((pids) => pids.filter((pid) => pid !== serverPid));
   require(
     !handedOff,
-    `${when}, both connections were held by the same process (${first.join(", ")}), not one child per client`,
+    `${when}, both connections were held by the same process (${
+      others[0].join(", ")
+    }), not one child per client`,
     hint,
   );
   const threads = serverPid === undefined ? 0 : threadCount(serverPid);
   const what = clients.map((client, i) =>
-    holders[i].length === 0
+    client.received.ended
+      ? `the server closed the ${client.label}'s connection`
+      : holders[i].length === 0
       ? `the ${client.label}'s connection was not accepted`
       : others[i].length === 0
       ? `the ${client.label}'s connection was held only by the server process itself`
