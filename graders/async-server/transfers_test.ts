@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { chooseUploadSize, durationAt, MiB, scaledDownNote } from "./transfers.ts";
+
+const GiB = 1 << 30;
+
+Deno.test("chooseUploadSize keeps the whole upload when its pace fits the budget", () => {
+  assert.equal(chooseUploadSize(GiB, 1e9, 8000, 65 * MiB), GiB);
+});
+
+Deno.test("chooseUploadSize halves down to the largest upload that fits, never below what was sent", () => {
+  assert.equal(chooseUploadSize(GiB, 14e6, 8000, 20 * MiB), 64 * MiB);
+  assert.equal(chooseUploadSize(GiB, 2e6, 8000, 3 * MiB), 8 * MiB);
+  // Slower than even a megabyte fits: finish where the measurement ended.
+  assert.equal(chooseUploadSize(GiB, 1e5, 8000, 3 * MiB), 3 * MiB);
+  assert.equal(chooseUploadSize(8 * MiB, 1e5, 8000, 9 * MiB), 8 * MiB);
+});
+
+Deno.test("the scaled-down note gives the pace, the time the whole would take and the size verified", () => {
+  assert.equal(
+    scaledDownNote(GiB, 64 * MiB, 14e6),
+    "at 14.0 MB/s 1 GiB would take 76.7 s: verified on a 64 MiB upload instead",
+  );
+  assert.equal(durationAt(GiB, 0), "forever");
+});
