@@ -24,18 +24,17 @@ import type { LabProcess } from "../harness/process.ts";
 import { UploadPattern } from "../harness/pattern.ts";
 import { openFdCount } from "../harness/procfs.ts";
 import { formatRate, formatSize } from "../harness/upload.ts";
-import { formatMs, settle } from "../harness/wait.ts";
+import { settle } from "../harness/wait.ts";
 import { clientChecks } from "./async-server/client_checks.ts";
+import { throughputChecks } from "./async-server/throughput.ts";
 import { requireEpollWaits, requireForkPerClient, requireNoZombies } from "./async-server/structure.ts";
 import {
   chooseUploadSize,
-  durationAt,
   measureUploadRate,
   MiB,
   scaledDownNote,
   sendSteadily,
   setting,
-  WARM_UP_BYTES,
   whileServerReads,
 } from "./async-server/transfers.ts";
 
@@ -44,8 +43,6 @@ const SMALL_UPLOAD = 256 << 10;
 const STALLED_AFTER = 64 << 10;
 /** How the single upload measures the pace it then chooses its size by. */
 const SIZING_PROBE = { windowMs: 1000, maxBytes: 64 * MiB };
-/** How the throughput advice measures: longer, for a steadier figure. */
-const ADVICE_PROBE = { windowMs: 1500, maxBytes: 256 * MiB };
 
 const RECEIVED_HINT = 'print a line containing "Received" once a client\'s upload is complete';
 const FORK_HINT =
@@ -205,28 +202,7 @@ export default defineGrader({
       });
     },
 
-    "server-throughput": async (t) => {
-      await t.startServer(t.submission);
-      const peer = await t.connect({ label: "uploader" });
-      const size = WARM_UP_BYTES + ADVICE_PROBE.maxBytes;
-      const probe = await measureUploadRate(t, peer, new UploadPattern(5), size, {
-        ...ADVICE_PROBE,
-        label: "measured upload",
-      });
-      const floor = setting(t, "min_upload_mb_s") * 1e6;
-      const rate = formatRate(probe.measuredBytes, probe.measuredMs);
-      const whole = setting(t, "upload_bytes");
-      const measured = `it read ${formatSize(probe.measuredBytes)} in ${formatMs(probe.measuredMs)}`;
-      require(
-        probe.bytesPerSecond! >= floor,
-        `the server took in an upload at ${rate} (${measured}), below the ${floor / 1e6} MB/s expected: ${
-          formatSize(whole)
-        } would take ${durationAt(whole, probe.bytesPerSecond!)}`,
-        "recv() into a large buffer (64 KiB or more): a few bytes per recv() costs a system call for every few bytes",
-      );
-      t.note(`the server took in an upload at ${rate} (${measured})`);
-    },
-
     ...clientChecks,
+    ...throughputChecks,
   },
 });

@@ -14,25 +14,37 @@ import type { CheckContext, CheckFunction } from "../../harness/check.ts";
 import type { TcpListenerPeer } from "../../harness/peer.ts";
 import { placeUploadFile } from "../../harness/pattern.ts";
 import type { UploadPattern } from "../../harness/pattern.ts";
-import { formatRate, formatSize, receiveUpload } from "../../harness/upload.ts";
-import { chooseUploadSize, durationAt, MiB, scaledDownNote, setting } from "./transfers.ts";
+import { formatSize, receiveUpload } from "../../harness/upload.ts";
+import { chooseUploadSize, MiB, scaledDownNote, setting } from "./transfers.ts";
 
 /** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
 const CLIENT_PROBE_BYTES = 16 * MiB;
 /** The file of `client-progress`: room for the lab's client to print twice (it does every 10 MB). */
 const PROGRESS_FILE_BYTES = 24 * MiB;
-/** What the client throughput advice lets the client send, and for how long at most. */
-const CLIENT_ADVICE = { bytes: 256 * MiB, windowMs: 2000 };
 
-/** Puts `test-file.txt` of `size` bytes where the student's client will look for it. */
-async function prepareTestFile(t: CheckContext, size: number): Promise<UploadPattern> {
+/**
+ * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
+ *
+ * @example
+ * ```ts ignore
+ * const pattern = await prepareTestFile(t, 16 * MiB);
+ * ```
+ */
+export async function prepareTestFile(t: CheckContext, size: number): Promise<UploadPattern> {
   const path = join(t.env.scratchDir, "test-file.txt");
   await Deno.remove(path).catch(() => {});
   return placeUploadFile(path, size, 7);
 }
 
-/** Starts the student's client with sends cut short (see harness/native/short_send.c). */
-async function startClient(t: CheckContext) {
+/**
+ * Starts the student's client with sends cut short (see harness/native/short_send.c).
+ *
+ * @example
+ * ```ts ignore
+ * const client = await startClient(t);
+ * ```
+ */
+export async function startClient(t: CheckContext) {
   // A copy in the scratch directory, which the student's uid can always read.
   const shim = join(t.env.scratchDir, "short_send.so");
   await Deno.copyFile(join(t.env.nativeDir, "short_send.so"), shim).catch((error) => {
@@ -139,29 +151,5 @@ export const clientChecks: Record<string, CheckFunction> = {
       }`,
       'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB',
     );
-  },
-
-  "client-throughput": async (t) => {
-    const pattern = await prepareTestFile(t, CLIENT_ADVICE.bytes);
-    const listener = t.listen();
-    await startClient(t);
-    const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
-    const got = await receiveUpload(peer.conn, CLIENT_ADVICE.bytes, pattern, {
-      timeoutMs: CLIENT_ADVICE.windowMs,
-      stallMs: t.step,
-      stopAtSize: true,
-    });
-    const floor = setting(t, "min_upload_mb_s") * 1e6;
-    const bytesPerSecond = (got.bytes * 1000) / Math.max(got.ms, 0.001);
-    const rate = formatRate(got.bytes, got.ms);
-    const whole = setting(t, "upload_bytes");
-    require(
-      bytesPerSecond >= floor,
-      `the client sent test-file.txt at ${rate} (measured on ${formatSize(got.bytes)}), below the ${
-        floor / 1e6
-      } MB/s expected: ${formatSize(whole)} would take ${durationAt(whole, bytesPerSecond)}`,
-      "read and send the file in large chunks (64 KiB or more): a few bytes per send() costs a system call for every few bytes",
-    );
-    t.note(`the client sent test-file.txt at ${rate} (measured on ${formatSize(got.bytes)})`);
   },
 };

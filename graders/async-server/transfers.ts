@@ -97,6 +97,8 @@ export interface UploadRate {
   /** Bytes the server read, and milliseconds, of the measured part. */
   measuredBytes: number;
   measuredMs: number;
+  /** Nanoseconds of CPU that `cpuNs` counted over the measured part, if given. */
+  measuredCpuNs?: number;
 }
 
 /**
@@ -104,8 +106,9 @@ export interface UploadRate {
  * the way: after a warm-up of {@link WARM_UP_BYTES}, it sends whole blocks
  * until `windowMs` passed or `maxBytes` went, and counts what the server
  * read meanwhile (sent minus still in the socket buffers, which hold
- * megabytes it has not read). The bytes sent stay part of the upload: a
- * caller goes on from `sent`.
+ * megabytes it has not read), and the CPU time `cpuNs` counts meanwhile,
+ * if given. The bytes sent stay part of the upload: a caller goes on from
+ * `sent`.
  *
  * @example
  * ```ts ignore
@@ -117,12 +120,13 @@ export async function measureUploadRate(
   peer: TcpPeer,
   pattern: UploadPattern,
   size: number,
-  options: { windowMs: number; maxBytes: number; label?: string },
+  options: { windowMs: number; maxBytes: number; label?: string; cpuNs?: () => number },
 ): Promise<UploadRate> {
   const warm = Math.min(size, WARM_UP_BYTES);
   const send = (from: number, to: number) =>
     sendSteadily(t, peer, pattern, from, to, { label: options.label, total: size });
   await send(0, warm);
+  const cpuBefore = options.cpuNs?.();
   const started = performance.now();
   const readBefore = warm - bytesInFlight(t, peer);
   let sent = warm;
@@ -133,11 +137,13 @@ export async function measureUploadRate(
   }
   const measuredBytes = sent - bytesInFlight(t, peer) - readBefore;
   const measuredMs = Math.max(performance.now() - started, 0.001);
+  const cpuAfter = options.cpuNs?.();
   return {
     sent,
     bytesPerSecond: measuredBytes > 0 ? (measuredBytes * 1000) / measuredMs : undefined,
     measuredBytes,
     measuredMs,
+    measuredCpuNs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
   };
 }
 
