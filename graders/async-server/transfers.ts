@@ -182,9 +182,10 @@ export function chooseUploadSize(
  * ```
  */
 export function scaledDownNote(total: number, verified: number, bytesPerSecond: number): string {
+  const size = formatSize(verified);
   return `at ${formatRate(bytesPerSecond, 1000)} ${formatSize(total)} would take ${
     durationAt(total, bytesPerSecond)
-  }: verified on a ${formatSize(verified)} upload instead`;
+  }: verified on ${/^(8|1[18](\D|$))/.test(size) ? "an" : "a"} ${size} upload instead`;
 }
 
 /**
@@ -193,11 +194,14 @@ export function scaledDownNote(total: number, verified: number, bytesPerSecond: 
  * @example
  * ```ts
  * import { durationAt } from "./transfers.ts";
- * durationAt(1 << 30, 14e6); // "76.7 s"
+ * durationAt(1 << 30, 14e6); // "77 s"
  * ```
  */
 export function durationAt(bytes: number, bytesPerSecond: number): string {
-  return bytesPerSecond > 0 ? formatMs((bytes * 1000) / bytesPerSecond) : "forever";
+  if (!(bytesPerSecond > 0)) return "forever";
+  const seconds = bytes / bytesPerSecond;
+  if (seconds < 10) return formatMs(seconds * 1000);
+  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
 }
 
 /**

@@ -18,7 +18,9 @@ Deno.test("chooseUploadSize halves down to the largest upload that fits, never b
 Deno.test("the scaled-down note gives the pace, the time the whole would take and the size verified", () => {
   assert.equal(
     scaledDownNote(GiB, 64 * MiB, 14e6),
-    "at 14.0 MB/s 1 GiB would take 76.7 s: verified on a 64 MiB upload instead",
+    "at 14.0 MB/s 1 GiB would take 77 s: verified on a 64 MiB upload instead",
   );
+  assert.match(scaledDownNote(GiB, 8 * MiB, 2e6), /would take 9 min: verified on an 8 MiB upload instead$/);
   assert.equal(durationAt(GiB, 0), "forever");
+  assert.equal(durationAt(8 * MiB, 2e6), "4.19 s");
 });
