@@ -52,6 +52,12 @@ export interface TransferLimits {
    * this passes a slow peer that keeps going, however large the transfer.
    */
   stallMs?: number;
+  /**
+   * Asked each `stallMs` that a read or write waits: whether the peer still
+   * moves bytes all the same (a slow reader draining the socket buffers
+   * before the writer is woken). The transfer is stalled only when not.
+   */
+  progressing?: () => boolean;
 }
 
 /** Why a transfer that threw ended: which of its limits passed, or the connection's error. */
@@ -63,11 +69,15 @@ function stopReason(error: unknown, stalled: { value: boolean }): string {
 /** `step` under the stall limit, if there is one; `stalled.value` says whether it was what passed. */
 async function unlessStalled<T>(step: Promise<T>, limits: TransferLimits, stalled: { value: boolean }) {
   if (limits.stallMs === undefined) return await step;
-  try {
-    return await withDeadline(step, limits.stallMs, "the peer to move a byte");
-  } catch (error) {
-    if (error instanceof DeadlineError) stalled.value = true;
-    throw error;
+  for (;;) {
+    try {
+      return await withDeadline(step, limits.stallMs, "the peer to move a byte");
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      if (limits.progressing?.()) continue;
+      stalled.value = true;
+      throw error;
+    }
   }
 }
 

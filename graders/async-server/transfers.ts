@@ -47,7 +47,7 @@ export function setting(t: CheckContext, name: string): number {
 
 /**
  * Sends bytes `from` to `to` of `pattern` on `peer`, failing the check if
- * the server stops taking them for a whole step, closes or resets. A slow
+ * the server reads nothing for a whole step, closes or resets. A slow
  * server that keeps reading is never failed here, however long it takes.
  *
  * @example
@@ -65,9 +65,17 @@ export async function sendSteadily(
 ): Promise<void> {
   if (to <= from) return;
   const total = options.total ?? to;
+  let inFlight = bytesInFlight(t, peer);
   const result = await sendUpload(peer.conn, to, pattern, {
     from,
     stallMs: t.step,
+    // A write that waits while the server reads on: socket buffers that drain slowly.
+    progressing: () => {
+      const now = bytesInFlight(t, peer);
+      const drained = now < inFlight;
+      inFlight = now;
+      return drained;
+    },
     onProgress: options.label ? (sent) => t.progress(options.label!, sent, total) : undefined,
   });
   if (result.stopped === "stalled") {
