@@ -29,20 +29,16 @@ import { clientChecks } from "./async-server/client_checks.ts";
 import { throughputChecks } from "./async-server/throughput.ts";
 import { requireEpollWaits, requireForkPerClient, requireNoZombies } from "./async-server/structure.ts";
 import {
-  chooseUploadSize,
-  measureUploadRate,
-  MiB,
   scaledDownNote,
   sendSteadily,
   setting,
+  uploadWithinBudget,
   whileServerReads,
 } from "./async-server/transfers.ts";
 
 const SMALL_UPLOAD = 256 << 10;
 /** How much a stalled client sends before going silent: enough for any server to see it readable. */
 const STALLED_AFTER = 64 << 10;
-/** How the single upload measures the pace it then chooses its size by. */
-const SIZING_PROBE = { windowMs: 1000, maxBytes: 64 * MiB };
 
 const RECEIVED_HINT = 'print a line containing "Received" once a client\'s upload is complete';
 const FORK_HINT =
@@ -107,12 +103,16 @@ export default defineGrader({
       const peer = await t.connect({ label: "uploader" });
       const pattern = new UploadPattern(1);
       const started = performance.now();
-      const probe = await measureUploadRate(t, peer, pattern, total, { ...SIZING_PROBE, label: "upload" });
-      const size = probe.bytesPerSecond === undefined || probe.sent >= total
-        ? total
-        : chooseUploadSize(total, probe.bytesPerSecond, setting(t, "upload_budget_ms"), probe.sent);
-      if (size < total) t.note(scaledDownNote(total, size, probe.bytesPerSecond!));
-      await sendSteadily(t, peer, pattern, probe.sent, size, { label: "upload", total: size });
+      const budgetMs = setting(t, "upload_budget_ms");
+      const { sent: size, bytesPerSecond } = await uploadWithinBudget(
+        t,
+        peer,
+        pattern,
+        total,
+        budgetMs,
+        "upload",
+      );
+      if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond!));
       await requireServerCloses(t, peer, `the ${formatSize(size)} upload`);
       const ms = performance.now() - started;
       await server.expectOutput("Received", {

@@ -156,6 +156,75 @@ export async function measureUploadRate(
 }
 
 /**
+ * The sizes at which an upload of `total` bytes may stop when its pace
+ * does not let it go on within the budget: `total` halved down to 1 MiB,
+ * smallest first.
+ *
+ * @example
+ * ```ts
+ * import { uploadCheckpoints } from "./transfers.ts";
+ * uploadCheckpoints(8 << 20); // [1 MiB, 2 MiB, 4 MiB, 8 MiB]
+ * ```
+ */
+export function uploadCheckpoints(total: number): number[] {
+  const sizes = [total];
+  while (sizes[0] / 2 >= MiB) sizes.unshift(Math.floor(sizes[0] / 2));
+  return sizes;
+}
+
+/**
+ * Milliseconds an upload will have taken once the server has read `target`
+ * bytes, if it keeps the pace it had: `readBytes` in `elapsedMs`.
+ *
+ * @example
+ * ```ts
+ * import { projectedMs } from "./transfers.ts";
+ * projectedMs(1000, 10e6, 30e6); // 3000
+ * ```
+ */
+export function projectedMs(elapsedMs: number, readBytes: number, target: number): number {
+  return readBytes > 0 ? (elapsedMs * target) / readBytes : Infinity;
+}
+
+/**
+ * Uploads as much of `total` bytes on `peer` as the server's pace lets it
+ * take in within `budgetMs`: it goes from checkpoint to checkpoint
+ * ({@link uploadCheckpoints}) and, at each, goes on to the next only if
+ * the pace so far (what the server has read, not what sits in the socket
+ * buffers) brings it there within the budget. Every byte sent must go
+ * through ({@link sendSteadily}); the pace only decides how many.
+ *
+ * @returns the bytes sent, and the pace in bytes per second where it stopped short of `total`
+ *
+ * @example
+ * ```ts ignore
+ * const { sent } = await uploadWithinBudget(t, peer, new UploadPattern(1), 1 << 30, 8000);
+ * ```
+ */
+export async function uploadWithinBudget(
+  t: CheckContext,
+  peer: TcpPeer,
+  pattern: UploadPattern,
+  total: number,
+  budgetMs: number,
+  label?: string,
+): Promise<{ sent: number; bytesPerSecond?: number }> {
+  const started = performance.now();
+  let sent = 0;
+  for (const target of uploadCheckpoints(total)) {
+    const elapsedMs = performance.now() - started;
+    const read = sent - bytesInFlight(t, peer);
+    // Before the server has read anything there is no pace to go by: the smallest sizes are cheap.
+    if (read > 0 && projectedMs(elapsedMs, read, target) > budgetMs) {
+      return { sent, bytesPerSecond: (read * 1000) / elapsedMs };
+    }
+    await sendSteadily(t, peer, pattern, sent, target, { label, total });
+    sent = target;
+  }
+  return { sent };
+}
+
+/**
  * How much of a `total`-byte upload to verify at `bytesPerSecond` within
  * `budgetMs`: the whole if it fits, else the largest of `total / 2`,
  * `total / 4`, … (down to 1 MiB) that fits, but never less than `atLeast`

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { chooseUploadSize, durationAt, MiB, scaledDownNote } from "./transfers.ts";
+import {
+  chooseUploadSize,
+  durationAt,
+  MiB,
+  projectedMs,
+  scaledDownNote,
+  uploadCheckpoints,
+} from "./transfers.ts";
 
 const GiB = 1 << 30;
 
@@ -23,4 +30,15 @@ Deno.test("the scaled-down note gives the pace, the time the whole would take an
   assert.match(scaledDownNote(GiB, 8 * MiB, 2e6), /would take 9 min: verified on an 8 MiB upload instead$/);
   assert.equal(durationAt(GiB, 0), "forever");
   assert.equal(durationAt(8 * MiB, 2e6), "4.19 s");
+});
+
+Deno.test("an upload stops at halvings of its size, smallest first", () => {
+  assert.deepEqual(uploadCheckpoints(8 * MiB), [MiB, 2 * MiB, 4 * MiB, 8 * MiB]);
+  assert.equal(uploadCheckpoints(GiB).length, 11);
+  assert.deepEqual(uploadCheckpoints(1000), [1000]);
+});
+
+Deno.test("the projection goes by what the server has read so far", () => {
+  assert.equal(projectedMs(1000, 10e6, 30e6), 3000);
+  assert.equal(projectedMs(1000, 0, 30e6), Infinity);
 });
