@@ -4,9 +4,10 @@
  * A correct server may be slow on purpose: the lab's provided receive loop
  * reads 10 bytes per `recv()`. So no upload here has a deadline on the
  * whole: a transfer fails only when the server stops moving bytes for a
- * whole step ({@link sendSteadily}, {@link whileServerReads}). Speed is
- * measured ({@link measureUploadRate}) to choose how much to send within the
- * grading's time ({@link chooseUploadSize}) and for the throughput advice.
+ * whole step ({@link sendSteadily}, {@link whileServerReads}). Speed only
+ * decides how much to send within the grading's time
+ * ({@link uploadWithinBudget}, {@link chooseUploadSize}), and is measured for
+ * the throughput advice ({@link measureUploadRate}).
  *
  * @module
  */
@@ -285,8 +286,13 @@ export function durationAt(bytes: number, bytesPerSecond: number): string {
  * Bytes of `peer`'s connection still on their way to the server program:
  * unsent or unacknowledged on the harness's side, received and unread on
  * the server's (from `/proc/net/tcp`).
+ *
+ * @example
+ * ```ts ignore
+ * const unread = bytesInFlight(t, peer);
+ * ```
  */
-function bytesInFlight(t: CheckContext, peer: TcpPeer): number {
+export function bytesInFlight(t: CheckContext, peer: TcpPeer): number {
   const mine = peer.localPort;
   return tcpSockets(["ipv4", "ipv6"])
     .filter((s) =>
