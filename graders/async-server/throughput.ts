@@ -137,7 +137,13 @@ export const throughputChecks: Record<string, CheckFunction> = {
       onProgress: (received) => start ??= { bytes: received, at: performance.now(), cpuNs: cpuNs() },
     });
     const end = { at: performance.now(), cpuNs: cpuNs() };
-    // Lost or repeated bytes are client-sends-file's to judge; the pace counts what arrived.
+    // A client that loses bytes moves fewer than it works for: its pace would say nothing.
+    if (got.mismatchAt !== undefined) {
+      throw new CheckFailure(
+        `the bytes the client sent differ from test-file.txt from byte ${got.mismatchAt} on (see the checks of your client above): its pace is not measured`,
+        "send every chunk in full first; then this check measures your client's pace",
+      );
+    }
     if (!start || got.bytes <= start.bytes) {
       throw new CheckFailure(
         `the client sent too little of test-file.txt to measure its pace (${formatSize(got.bytes)} received${
