@@ -15,7 +15,10 @@ export interface TransferResult {
   bytes: number;
   /** Milliseconds from the first byte to the end. */
   ms: number;
-  /** Why it ended early: `deadline`, or the error of the connection. */
+  /**
+   * Why it ended early: `deadline` (the whole transfer's), `stalled` (no
+   * byte moved for `stallMs`), or the error of the connection.
+   */
   stopped?: string;
   /** For a received upload: the stream offset of the first wrong byte. */
   mismatchAt?: number;
@@ -39,9 +42,53 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** When a transfer gives up: a deadline for the whole, for each read or write, or both. */
+export interface TransferLimits {
+  /** Give up on the whole transfer after this many milliseconds. */
+  timeoutMs?: number;
+  /**
+   * Give up once a single read or write (at most a block) has waited this
+   * long: the peer stopped moving bytes. Unlike a deadline on the whole,
+   * this passes a slow peer that keeps going, however large the transfer.
+   */
+  stallMs?: number;
+  /**
+   * Asked each `stallMs` that a read or write waits: whether the peer still
+   * moves bytes all the same (a slow reader draining the socket buffers
+   * before the writer is woken). The transfer is stalled only when not.
+   */
+  progressing?: () => boolean;
+}
+
+/** Why a transfer that threw ended: which of its limits passed, or the connection's error. */
+function stopReason(error: unknown, stalled: { value: boolean }): string {
+  if (!(error instanceof DeadlineError)) return (error as Error).message;
+  return stalled.value ? "stalled" : "deadline";
+}
+
+/** `step` under the stall limit, if there is one; `stalled.value` says whether it was what passed. */
+async function unlessStalled<T>(step: Promise<T>, limits: TransferLimits, stalled: { value: boolean }) {
+  if (limits.stallMs === undefined) return await step;
+  for (;;) {
+    try {
+      return await withDeadline(step, limits.stallMs, "the peer to move a byte");
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      if (limits.progressing?.()) continue;
+      stalled.value = true;
+      throw error;
+    }
+  }
+}
+
+/** `work` under the whole transfer's deadline, if there is one. */
+function withinTimeout<T>(work: Promise<T>, limits: TransferLimits): Promise<T> {
+  return limits.timeoutMs === undefined ? work : withDeadline(work, limits.timeoutMs, "the upload");
+}
+
 /**
  * Sends `size` bytes of `pattern` on `conn`, a block per write. Stops at
- * `timeoutMs` or at the first write error.
+ * `timeoutMs`, at a write that waits `stallMs`, or at the first write error.
  *
  * @example
  * ```ts ignore
@@ -53,10 +100,11 @@ export async function sendUpload(
   conn: Deno.Conn,
   size: number,
   pattern: UploadPattern,
-  options: { timeoutMs: number; from?: number; onProgress?: (sent: number) => void },
+  options: TransferLimits & { from?: number; onProgress?: (sent: number) => void },
 ): Promise<TransferResult> {
   const started = performance.now();
   const state = { sent: options.from ?? 0, abandoned: false };
+  const stalled = { value: false };
   const nextReportAt = () => state.sent + Math.max(BLOCK, Math.floor(size / 16));
   const sending = (async () => {
     let report = nextReportAt();
@@ -64,7 +112,7 @@ export async function sendUpload(
       const within = state.sent % BLOCK;
       const block = pattern.block(Math.floor(state.sent / BLOCK));
       const piece = block.subarray(within, Math.min(BLOCK, within + size - state.sent));
-      state.sent += await conn.write(piece);
+      state.sent += await unlessStalled(conn.write(piece), options, stalled);
       if (state.sent >= report) {
         options.onProgress?.(state.sent);
         report = nextReportAt();
@@ -72,21 +120,20 @@ export async function sendUpload(
     }
   })();
   try {
-    // The harness is the one sending: no wait meanwhile gives up for a stall.
-    await withDeadline(holdingStalls(sending), options.timeoutMs, "the upload");
+    await withinTimeout(holdingStalls(sending), options);
     return { bytes: state.sent, ms: performance.now() - started };
   } catch (error) {
     state.abandoned = true;
     sending.catch(() => {});
-    const stopped = error instanceof DeadlineError ? "deadline" : (error as Error).message;
-    return { bytes: state.sent, ms: performance.now() - started, stopped };
+    return { bytes: state.sent, ms: performance.now() - started, stopped: stopReason(error, stalled) };
   }
 }
 
 /**
  * Receives an upload of `pattern` on `conn` until the peer closes, checking
  * each byte against the content at its offset. Stops at `timeoutMs`, at a
- * connection error, or once more than `size` bytes arrived.
+ * read that waits `stallMs`, at a connection error, or once more than
+ * `size` bytes arrived.
  *
  * @example
  * ```ts ignore
@@ -98,8 +145,7 @@ export async function receiveUpload(
   conn: Deno.Conn,
   size: number,
   pattern: UploadPattern,
-  options: {
-    timeoutMs: number;
+  options: TransferLimits & {
     /** Stop once `size` bytes arrived, without waiting for the end of the stream. */
     stopAtSize?: boolean;
     onProgress?: (received: number) => void;
@@ -108,10 +154,11 @@ export async function receiveUpload(
   const buffer = new Uint8Array(BLOCK);
   let started: number | undefined;
   const state = { received: 0, closed: false, mismatchAt: undefined as number | undefined, abandoned: false };
+  const stalled = { value: false };
   const receiving = (async () => {
     let report = Math.max(BLOCK, Math.floor(size / 16));
     while (!state.abandoned) {
-      const n = await conn.read(buffer);
+      const n = await unlessStalled(conn.read(buffer), options, stalled);
       if (n === null) {
         state.closed = true;
         return;
@@ -130,11 +177,11 @@ export async function receiveUpload(
   })();
   let stopped: string | undefined;
   try {
-    await withDeadline(holdingStalls(receiving), options.timeoutMs, "the upload");
+    await withinTimeout(holdingStalls(receiving), options);
   } catch (error) {
     state.abandoned = true;
     receiving.catch(() => {});
-    stopped = error instanceof DeadlineError ? "deadline" : (error as Error).message;
+    stopped = stopReason(error, stalled);
   }
   return {
     bytes: state.received,

@@ -1,0 +1,172 @@
+/**
+ * The `async-server` checks of the student's client: it sends
+ * `test-file.txt` to a harness server byte for byte, continuing short
+ * sends, prints its progress, closes and exits 0. As on the server side, a
+ * slow client is not wrong: correctness checks fail only a client that
+ * stops sending for a whole step, and its pace is the throughput advice's.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { CheckFailure, require } from "../../harness/check.ts";
+import type { CheckContext, CheckFunction } from "../../harness/check.ts";
+import type { TcpListenerPeer } from "../../harness/peer.ts";
+import { placeUploadFile } from "../../harness/pattern.ts";
+import type { UploadPattern } from "../../harness/pattern.ts";
+import { formatRate, formatSize, receiveUpload } from "../../harness/upload.ts";
+import { chooseUploadSize, MiB, scaledDownNote, setting } from "./transfers.ts";
+
+/** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
+const CLIENT_PROBE_BYTES = 16 * MiB;
+/** The file of `client-progress`: room for the lab's client to print twice (it does every 10 MB). */
+const PROGRESS_FILE_BYTES = 24 * MiB;
+
+/**
+ * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
+ *
+ * @example
+ * ```ts ignore
+ * const pattern = await prepareTestFile(t, 16 * MiB);
+ * ```
+ */
+export async function prepareTestFile(t: CheckContext, size: number): Promise<UploadPattern> {
+  const path = join(t.env.scratchDir, "test-file.txt");
+  await Deno.remove(path).catch(() => {});
+  return placeUploadFile(path, size, 7);
+}
+
+/**
+ * Starts the student's client with sends cut short (see harness/native/short_send.c).
+ *
+ * @example
+ * ```ts ignore
+ * const client = await startClient(t);
+ * ```
+ */
+export async function startClient(t: CheckContext) {
+  // A copy in the scratch directory, which the student's uid can always read.
+  const shim = join(t.env.scratchDir, "short_send.so");
+  await Deno.copyFile(join(t.env.nativeDir, "short_send.so"), shim).catch((error) => {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  });
+  return t.start(t.submission, "client", { env: { LD_PRELOAD: shim } });
+}
+
+/**
+ * Runs the client on a `test-file.txt` of `size` bytes and requires every
+ * byte to arrive, in order, none twice. With `withinMs`, stops checking
+ * there (the budget of the grading, not a verdict: a client whose pace
+ * fell is not failed for it). Returns the bytes checked and the client's
+ * pace in bytes per second.
+ */
+async function requireWholeFile(
+  t: CheckContext,
+  listener: TcpListenerPeer,
+  size: number,
+  withinMs?: number,
+): Promise<{ checked: number; bytesPerSecond: number }> {
+  const pattern = await prepareTestFile(t, size);
+  const client = await startClient(t);
+  const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
+  const got = await receiveUpload(peer.conn, size, pattern, {
+    timeoutMs: withinMs,
+    stallMs: t.step,
+    stopAtSize: true,
+    onProgress: (received) => t.progress("client upload", received, size),
+  }).catch((error) => ({ bytes: 0, ms: 0, stopped: String(error), closed: false, mismatchAt: undefined }));
+  if (got.mismatchAt !== undefined) {
+    throw new CheckFailure(
+      `the bytes received differ from test-file.txt from byte ${got.mismatchAt} on (${
+        formatSize(got.bytes)
+      } received): part of the file was lost or sent twice`,
+      "send() may send fewer bytes than asked (its return value says how many): loop until every byte of each chunk is sent",
+    );
+  }
+  require(
+    got.bytes <= size,
+    `the client sent ${got.bytes} bytes, more than the ${size} of test-file.txt`,
+    "send exactly the bytes read() returned, not the whole buffer",
+  );
+  if (got.bytes < size && got.stopped !== "deadline") {
+    const why = got.closed
+      ? "before it closed the connection"
+      : got.stopped === "stalled"
+      ? `, then nothing for ${t.step} ms`
+      : `(${got.stopped})`;
+    throw new CheckFailure(
+      `the client sent only ${got.bytes} of the ${size} bytes of test-file.txt ${why}${
+        client.running ? "" : `; the client exited with status ${client.status?.code}`
+      }`,
+      "read the file to its end and send every chunk in full, continuing short sends",
+    );
+  }
+  await peer.close();
+  await client.kill();
+  return { checked: got.bytes, bytesPerSecond: (got.bytes * 1000) / Math.max(got.ms, 0.001) };
+}
+
+/** Runs the client on `size` bytes until it closes, failing the check if it stops sending for a step. */
+async function uploadToTheEnd(t: CheckContext, size: number) {
+  const pattern = await prepareTestFile(t, size);
+  const listener = t.listen();
+  const client = await startClient(t);
+  const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
+  const got = await receiveUpload(peer.conn, size, pattern, { stallMs: t.step });
+  return { client, got };
+}
+
+/** The client checks, by id. */
+export const clientChecks: Record<string, CheckFunction> = {
+  "client-sends-file": async (t) => {
+    const total = setting(t, "upload_bytes");
+    const listener = t.listen();
+    const probe = Math.min(total, CLIENT_PROBE_BYTES);
+    const budgetMs = setting(t, "upload_budget_ms");
+    const { bytesPerSecond } = await requireWholeFile(t, listener, probe);
+    const size = chooseUploadSize(total, bytesPerSecond, budgetMs, probe);
+    if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond));
+    if (size === probe) return t.note(`the client sent ${formatSize(size)} byte for byte`);
+    // A pace that falls later (a busy machine) must not stretch the grading: the budget bounds the run.
+    const { checked, bytesPerSecond: later } = await requireWholeFile(t, listener, size, 2 * budgetMs);
+    t.note(
+      checked === size
+        ? `the client sent ${formatSize(size)} byte for byte`
+        : `the ${formatSize(size)} test-file.txt was checked byte for byte as far as the time budget went: ${
+          formatSize(checked)
+        }, at ${formatRate(later, 1000)} (the ${formatSize(probe)} one before it, to its end)`,
+    );
+  },
+
+  "client-closes": async (t) => {
+    const size = setting(t, "concurrent_upload_bytes");
+    const { client, got } = await uploadToTheEnd(t, size);
+    require(
+      got.closed,
+      `the client sent ${got.bytes} of ${size} bytes but did not close the connection (nothing happened for ${t.step} ms)`,
+      "close() the socket once the whole file is sent: the server waits for the end of the upload",
+    );
+    await client.expectExit({
+      timeoutMs: t.step,
+      because: "after sending the file and closing the connection",
+    });
+  },
+
+  "client-progress": async (t) => {
+    const size = PROGRESS_FILE_BYTES;
+    const { client } = await uploadToTheEnd(t, size);
+    await client.waitExit(t.step);
+    const progress = client.stdout.lines().filter((line) => /\d/.test(line));
+    require(
+      progress.length > 0,
+      `uploading ${
+        formatSize(size)
+      }, the client printed no progress (no line with a number of bytes or megabytes)${
+        client.stdout.text.trim()
+          ? `; it printed ${JSON.stringify(client.stdout.text.trim().slice(0, 200))}`
+          : ""
+      }`,
+      'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB',
+    );
+  },
+};
