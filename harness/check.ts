@@ -99,8 +99,6 @@ export interface StartProgramOptions {
    * for references.
    */
   cwd?: string;
-  /** Trace these syscalls with strace into {@link LabProcess} `traceFile`. */
-  traceSyscalls?: string[];
   /** Name in reports; `server`, `client`, `reference server`, … by default. */
   label?: string;
   /** Extra environment variables. */
@@ -124,7 +122,6 @@ export class CheckContext {
   readonly notes: string[] = [];
   readonly #processes: LabProcess[] = [];
   readonly #peers: (TcpPeer | TcpListenerPeer)[] = [];
-  #traceCount = 0;
 
   constructor(readonly env: CheckEnvironment) {
     // Every wait of this check ends as soon as its programs can do nothing more.
@@ -173,33 +170,14 @@ export class CheckContext {
     program: Program,
     role: Role,
     options: StartProgramOptions = {},
-  ): LabProcess & { traceFile?: string } {
+  ): LabProcess {
     const label = options.label ?? (program.origin === "reference" ? `reference ${role}` : role);
-    let command = program.language === "c"
+    const command = program.language === "c"
       ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...(options.args ?? [])]
       : [pythonInterpreter(), "-u", join(program.dir, `${role}.py`), ...(options.args ?? [])];
-    let traceFile: string | undefined;
-    if (options.traceSyscalls) {
-      traceFile = join(this.env.scratchDir, `trace-${++this.#traceCount}.txt`);
-      command = [
-        "strace",
-        "-f",
-        // Stop only at the traced calls: a program making millions of others keeps its speed.
-        "--seccomp-bpf",
-        "-qq",
-        "-e",
-        "signal=none",
-        "-o",
-        traceFile,
-        "-e",
-        `trace=${options.traceSyscalls.join(",")}`,
-        ...command,
-      ];
-    }
     const student = program.origin === "submission";
-    if (student) command = [...jailCommand(this.env.jail, [this.env.scratchDir]), ...command];
     const process = LabProcess.start({
-      command,
+      command: student ? [...jailCommand(this.env.jail, [this.env.scratchDir]), ...command] : command,
       cwd: options.cwd ?? (student ? this.env.scratchDir : program.dir),
       label,
       transcript: this.transcript,
@@ -207,10 +185,9 @@ export class CheckContext {
       // Students and references alike get a fixed environment, none of the grader's.
       env: { ...programEnvironment(this.env.scratchDir), ...options.env },
       clearEnv: true,
-      wrapperDepth: traceFile ? 1 : 0,
     });
     this.#processes.push(process);
-    return Object.assign(process, { traceFile });
+    return process;
   }
 
   /**
@@ -221,7 +198,7 @@ export class CheckContext {
   async startServer(
     program: Program,
     options: StartProgramOptions & { port?: number } = {},
-  ): Promise<LabProcess & { traceFile?: string }> {
+  ): Promise<LabProcess> {
     const server = this.start(program, "server", options);
     await this.waitListening(server, options.port ?? this.port);
     return server;
@@ -229,7 +206,7 @@ export class CheckContext {
 
   /** Waits until something listens on `port`, failing if `server` exits first. */
   async waitListening(server: LabProcess, port = this.port): Promise<void> {
-    // strace and interpreters start slower than a C program: allow two steps.
+    // Interpreters start slower than a C program: allow two steps.
     const timeoutMs = 2 * this.step;
     try {
       await pollUntil(() => {

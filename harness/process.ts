@@ -84,11 +84,6 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** `env` is the whole environment: nothing of the grader's is inherited. */
   clearEnv?: boolean;
-  /**
-   * How many wrapper processes stand between the spawned process and the
-   * program itself (1 under `strace`), for `/proc` measurements.
-   */
-  wrapperDepth?: number;
 }
 
 /**
@@ -120,7 +115,6 @@ export class LabProcess {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #stdinClosed = false;
   readonly #transcript: Transcript;
-  readonly #wrapperDepth: number;
   readonly #pumps: Promise<void>[];
   readonly #capNoted = new Set<TextStream>();
   /** Why the last {@link waitExit} gave up early, if it did. */
@@ -128,7 +122,6 @@ export class LabProcess {
 
   private constructor(readonly label: string, options: StartOptions) {
     this.#transcript = options.transcript;
-    this.#wrapperDepth = options.wrapperDepth ?? 0;
     const cap = options.outputCapChars ?? 1 << 20;
     this.stdout = new TextStream(`the ${label}'s output`, {
       capChars: cap,
@@ -176,17 +169,11 @@ export class LabProcess {
   }
 
   /**
-   * The pid of the program itself, past wrappers such as `strace`, or
-   * `undefined` if it is not (or no longer) there.
+   * The pid of the program itself (the jail and `stdbuf` exec it in place),
+   * or `undefined` once it is gone.
    */
   programPid(): number | undefined {
-    let pid = this.pid;
-    for (let depth = 0; depth < this.#wrapperDepth; depth++) {
-      const child = descendants(pid).find((p) => p.ppid === pid);
-      if (!child) return undefined;
-      pid = child.pid;
-    }
-    return readStat(pid) ? pid : undefined;
+    return readStat(this.pid) ? this.pid : undefined;
   }
 
   /** Writes `text` to stdin; a program that closed its stdin is not an error here. */
