@@ -128,12 +128,27 @@ export async function placeUploadFile(path: string, size: number, seed: number):
     return true;
   });
   const source = join(entry!, "upload.bin");
+  await removePlaced(path);
   try {
     await Deno.link(source, path);
   } catch {
     if (!await bindInScratch(source, path)) await Deno.symlink(source, path); // another filesystem
   }
   return pattern;
+}
+
+/**
+ * Takes away a file placed at `path` before (a check may place files of two
+ * sizes one after the other): unmounted first if it was mounted in place.
+ */
+async function removePlaced(path: string): Promise<void> {
+  try {
+    await Deno.lstat(path);
+  } catch {
+    return;
+  }
+  await new Deno.Command("umount", { args: [path], stdout: "null", stderr: "null" }).output().catch(() => {});
+  await Deno.remove(path);
 }
 
 /** The tmpfs that `sandbox_init --scratch` mounts; it exists only inside a check's sandbox. */
