@@ -129,6 +129,10 @@ Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, n
     }
     assert.equal(reached, 0, "student code reached a service on the host's loopback");
     for (const path of ESCAPES) assert.ok(!exists(path), `student code wrote ${path}`);
+    // The view binds the host's device nodes: nothing may change them for the host.
+    for (const device of ["/dev/null", "/dev/zero", "/dev/urandom"]) {
+      assert.equal((Deno.statSync(device).mode ?? 0) & 0o777, 0o666, `${device} lost its mode`);
+    }
     assert.deepEqual(results, []);
   } finally {
     hostService.close();
