@@ -246,9 +246,9 @@ export default defineGrader({
       requireAlive(server, "while three clients were connected");
       require(
         handedOff,
-        `with 3 clients connected and silent, after ${formatMs(t.step)} ${
-          describeHolders(holders, serverPid)
-        }, where each should be held by a child process serving it`,
+        `with 3 clients connected and silent, once nothing could change any more (or after ${
+          formatMs(t.step)
+        }), ${describeHolders(holders, serverPid)}, where each should be held by a child process serving it`,
         "fork() a child right after accept() to serve that client (threads are not processes)",
       );
       const servers = distinctServers(holders, serverPid);

@@ -35,6 +35,10 @@ export class TcpPeer {
   #reset = false;
   readonly #pumping: Promise<void>;
   readonly #pumped: boolean;
+  /** The other end's port, kept for after the connection is closed. */
+  readonly remotePort: number;
+  /** When the connection was made (`performance.now()`), to tell whose it can have been. */
+  readonly openedAt = performance.now();
 
   private constructor(
     readonly conn: Deno.TcpConn,
@@ -49,6 +53,7 @@ export class TcpPeer {
       onChunk: (text) => transcript.record(`${remote} → ${label}`, text),
     });
     this.#pumped = pump;
+    this.remotePort = (conn.remoteAddr as Deno.NetAddr).port;
     this.#pumping = pump ? this.#pump() : Promise.resolve();
   }
 

@@ -109,6 +109,8 @@ export class LabProcess {
   readonly stdout: TextStream;
   readonly stderr: TextStream;
   readonly pid: number;
+  /** When the program was started (`performance.now()`). */
+  readonly startedAt = performance.now();
   readonly exited: Promise<ExitStatus>;
   #status?: ExitStatus;
   readonly #child: Deno.ChildProcess;

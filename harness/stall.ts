@@ -15,9 +15,10 @@
  * The harness's own side is counted too, byte for byte: Deno may have read
  * a program's output or a peer's bytes from the kernel and not yet handed
  * them to the check (under load, for a quarter of a second). So every byte
- * a program wrote (`wchar` of `/proc/PID/io`, which also counts `write()`s
- * on sockets: then no stall is found, the deadline stays) must have reached
- * its output streams, every byte the kernel received on a harness connection
+ * a program wrote (`wchar` of `/proc/PID/io`, which also counts what it sent
+ * on sockets: the harness's connections to a port it listens on are counted
+ * back, any other socket write keeps the deadline) must have reached its
+ * output streams, every byte the kernel received on a harness connection
  * (`TCP_INFO`) its `received` stream, and every connection the kernel handed
  * a harness listener its `accepted` list.
  *
@@ -213,6 +214,48 @@ function bytesWritten(pid: number): number | undefined {
 }
 
 /**
+ * Bytes the harness received on its connections to a port `program` listens
+ * on (now, through any process of its `tree`), made since it started:
+ * `wchar` counts what the program sent on them too, so without these a
+ * server that ever replied would never be found stalled. Only bytes the
+ * program surely sent are counted, so `wchar` minus them still bounds what
+ * it wrote to its output. (A reply from a grandchild reaped by another
+ * process than the program is not in the program's `wchar` but is counted
+ * here: a daemonising server, which no-zombies fails anyway.)
+ */
+function repliesReceivedFrom(
+  program: LabProcess,
+  tree: number[],
+  peers: (TcpPeer | TcpListenerPeer)[],
+  sockets: TcpSocketInfo[],
+): number {
+  const listening = sockets.filter((s) => s.state === TCP_LISTEN);
+  if (listening.length === 0) return 0;
+  const held = new Set<string>();
+  for (const pid of tree) {
+    try {
+      for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
+        try {
+          const target = Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`);
+          if (target.startsWith("socket:[")) held.add(target.slice(8, -1));
+        } catch {
+          // Closed since the listing.
+        }
+      }
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  const ports = new Set(listening.filter((s) => held.has(s.inode)).map((s) => s.localPort));
+  let bytes = 0;
+  for (const peer of peers) {
+    if ("listener" in peer || !peer.pumped) continue;
+    if (ports.has(peer.remotePort) && peer.openedAt >= program.startedAt) bytes += peer.received.totalBytes;
+  }
+  return bytes;
+}
+
+/**
  * Whether the check has been handed everything the kernel gave the harness:
  * each program's output, each harness connection's bytes, each listener's
  * connections.
@@ -230,13 +273,15 @@ function harnessCaughtUp(
       if (!program.stdout.ended || !program.stderr.ended) return false;
       continue;
     }
+    const tree = [program.pid, ...descendants(program.pid, all).map((p) => p.pid)];
     let written = 0;
-    for (const pid of [program.pid, ...descendants(program.pid, all).map((p) => p.pid)]) {
+    for (const pid of tree) {
       const bytes = bytesWritten(pid);
       if (bytes === undefined) return false;
       written += bytes;
     }
-    if (written > program.stdout.totalBytes + program.stderr.totalBytes) return false;
+    const output = program.stdout.totalBytes + program.stderr.totalBytes;
+    if (written > output + repliesReceivedFrom(program, tree, peers, sockets)) return false;
   }
   const connections: TcpPeer[] = [];
   for (const peer of peers) {

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -159,9 +160,22 @@ static void place(const struct entry *e) {
   if (syscall(SYS_move_mount, e->tree, "", AT_FDCWD, staged, MOVE_MOUNT_F_EMPTY_PATH) != 0) die(staged);
 }
 
+/*
+ * Fills a file through a memory map, not write(): the program execs in this
+ * process, and the harness reads its wchar (/proc/PID/io) as bytes the program
+ * wrote, which must not start above zero.
+ */
 static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (!f || fputs(text, f) < 0 || fclose(f) != 0) die(path);
+  size_t length = strlen(text);
+  int fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ftruncate(fd, (off_t)length) != 0) die(path);
+  if (length > 0) {
+    void *map = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) die(path);
+    memcpy(map, text, length);
+    if (munmap(map, length) != 0) die(path);
+  }
+  if (close(fd) != 0) die(path);
 }
 
 static void build_view(const char **rw, int rw_count, const char **ro, int ro_count, const char *tmp_size,
