@@ -344,49 +344,75 @@ export function withCommandLine(line: string): number[] {
 }
 
 /**
- * Names of the system calls a blocked lab program may wait in, by number,
- * for the machine's architecture (`/proc/PID/syscall` gives the number).
+ * A system call a thread may be blocked in: its name, and which argument
+ * (0-based) holds its timeout, as an `int` in milliseconds (negative: none)
+ * or as a pointer (`NULL`: none). Calls without a timeout argument wait
+ * until woken, unless `timed`: they sleep for a set time whatever comes.
  */
-const WAITING_SYSCALLS: Record<string, Record<number, string>> = {
+export interface BlockingSyscall {
+  name: string;
+  timeout?: { arg: number; kind: "int" | "pointer" };
+  timed?: true;
+}
+
+const ms = (arg: number) => ({ arg, kind: "int" as const });
+const pointer = (arg: number) => ({ arg, kind: "pointer" as const });
+
+/**
+ * The calls a blocked lab program may wait in, by number for each
+ * architecture (`/proc/PID/task/TID/syscall` gives the number and the
+ * arguments).
+ */
+export const BLOCKING_SYSCALLS: Record<string, Record<number, BlockingSyscall>> = {
   x86_64: {
-    0: "read",
-    7: "poll",
-    23: "select",
-    34: "pause",
-    35: "nanosleep",
-    43: "accept",
-    44: "sendto",
-    45: "recvfrom",
-    46: "sendmsg",
-    47: "recvmsg",
-    61: "wait4",
-    130: "rt_sigsuspend",
-    202: "futex",
-    230: "clock_nanosleep",
-    232: "epoll_wait",
-    270: "pselect6",
-    271: "ppoll",
-    281: "epoll_pwait",
-    288: "accept4",
-    441: "epoll_pwait2",
+    0: { name: "read" },
+    1: { name: "write" },
+    7: { name: "poll", timeout: ms(2) },
+    19: { name: "readv" },
+    20: { name: "writev" },
+    23: { name: "select", timeout: pointer(4) },
+    34: { name: "pause" },
+    35: { name: "nanosleep", timed: true },
+    42: { name: "connect" },
+    43: { name: "accept" },
+    44: { name: "sendto" },
+    45: { name: "recvfrom" },
+    46: { name: "sendmsg" },
+    47: { name: "recvmsg" },
+    61: { name: "wait4" },
+    130: { name: "rt_sigsuspend" },
+    202: { name: "futex", timeout: pointer(3) },
+    230: { name: "clock_nanosleep", timed: true },
+    232: { name: "epoll_wait", timeout: ms(3) },
+    247: { name: "waitid" },
+    270: { name: "pselect6", timeout: pointer(4) },
+    271: { name: "ppoll", timeout: pointer(2) },
+    281: { name: "epoll_pwait", timeout: ms(3) },
+    288: { name: "accept4" },
+    441: { name: "epoll_pwait2", timeout: pointer(3) },
   },
   aarch64: {
-    22: "epoll_pwait",
-    63: "read",
-    72: "pselect6",
-    73: "ppoll",
-    98: "futex",
-    101: "nanosleep",
-    115: "clock_nanosleep",
-    133: "rt_sigsuspend",
-    202: "accept",
-    206: "sendto",
-    207: "recvfrom",
-    211: "sendmsg",
-    212: "recvmsg",
-    242: "accept4",
-    260: "wait4",
-    441: "epoll_pwait2",
+    22: { name: "epoll_pwait", timeout: ms(3) },
+    63: { name: "read" },
+    64: { name: "write" },
+    65: { name: "readv" },
+    66: { name: "writev" },
+    72: { name: "pselect6", timeout: pointer(4) },
+    73: { name: "ppoll", timeout: pointer(2) },
+    95: { name: "waitid" },
+    98: { name: "futex", timeout: pointer(3) },
+    101: { name: "nanosleep", timed: true },
+    115: { name: "clock_nanosleep", timed: true },
+    133: { name: "rt_sigsuspend" },
+    202: { name: "accept" },
+    203: { name: "connect" },
+    206: { name: "sendto" },
+    207: { name: "recvfrom" },
+    211: { name: "sendmsg" },
+    212: { name: "recvmsg" },
+    242: { name: "accept4" },
+    260: { name: "wait4" },
+    441: { name: "epoll_pwait2", timeout: pointer(3) },
   },
 };
 
@@ -418,7 +444,7 @@ export interface ThreadWait {
  * ```
  */
 export function threadWaits(pid: number, all = allProcesses()): ThreadWait[] {
-  const names = WAITING_SYSCALLS[Deno.build.arch] ?? {};
+  const calls = BLOCKING_SYSCALLS[Deno.build.arch] ?? {};
   const waits: ThreadWait[] = [];
   const root = all.find((s) => s.pid === pid);
   for (const process of root ? [root, ...descendants(pid, all)] : []) {
@@ -437,7 +463,7 @@ export function threadWaits(pid: number, all = allProcesses()): ThreadWait[] {
       }
       const first = text.split(" ")[0];
       const number = Number(first);
-      const syscall = !/^\d+$/.test(first) ? "running" : names[number] ?? `syscall ${number}`;
+      const syscall = !/^\d+$/.test(first) ? "running" : calls[number]?.name ?? `syscall ${number}`;
       waits.push({ pid: process.pid, tid: Number(thread.name), syscall });
     }
   }

@@ -28,77 +28,11 @@
 import { describeExit } from "./process.ts";
 import type { LabProcess } from "./process.ts";
 import type { TcpListenerPeer, TcpPeer } from "./peer.ts";
-import { allProcesses, descendants, tcpSockets } from "./procfs.ts";
+import { allProcesses, BLOCKING_SYSCALLS, descendants, tcpSockets } from "./procfs.ts";
 import type { ProcStat, TcpSocketInfo } from "./procfs.ts";
 
 const TCP_LISTEN = "0A";
 import type { StallProbe } from "./wait.ts";
-
-/**
- * A blocking system call: its name, and which argument (0-based) holds its
- * timeout, as an `int` in milliseconds (negative: none) or as a pointer
- * (`NULL`: none). Calls without a timeout argument wait until woken.
- */
-interface BlockingCall {
-  name: string;
-  timeout?: { arg: number; kind: "int" | "pointer" };
-}
-
-const ms = (arg: number) => ({ arg, kind: "int" as const });
-const pointer = (arg: number) => ({ arg, kind: "pointer" as const });
-
-/**
- * The calls a program may sleep in for good, by number. A thread asleep in
- * any other call (`nanosleep`, a timed wait) may wake up by itself.
- */
-const BLOCKING_CALLS: Record<string, Record<number, BlockingCall>> = {
-  x86_64: {
-    0: { name: "read" },
-    1: { name: "write" },
-    7: { name: "poll", timeout: ms(2) },
-    19: { name: "readv" },
-    20: { name: "writev" },
-    23: { name: "select", timeout: pointer(4) },
-    34: { name: "pause" },
-    42: { name: "connect" },
-    43: { name: "accept" },
-    44: { name: "sendto" },
-    45: { name: "recvfrom" },
-    46: { name: "sendmsg" },
-    47: { name: "recvmsg" },
-    61: { name: "wait4" },
-    130: { name: "rt_sigsuspend" },
-    202: { name: "futex", timeout: pointer(3) },
-    232: { name: "epoll_wait", timeout: ms(3) },
-    247: { name: "waitid" },
-    270: { name: "pselect6", timeout: pointer(4) },
-    271: { name: "ppoll", timeout: pointer(2) },
-    281: { name: "epoll_pwait", timeout: ms(3) },
-    288: { name: "accept4" },
-    441: { name: "epoll_pwait2", timeout: pointer(3) },
-  },
-  aarch64: {
-    22: { name: "epoll_pwait", timeout: ms(3) },
-    63: { name: "read" },
-    64: { name: "write" },
-    65: { name: "readv" },
-    66: { name: "writev" },
-    72: { name: "pselect6", timeout: pointer(4) },
-    73: { name: "ppoll", timeout: pointer(2) },
-    95: { name: "waitid" },
-    98: { name: "futex", timeout: pointer(3) },
-    133: { name: "rt_sigsuspend" },
-    202: { name: "accept" },
-    203: { name: "connect" },
-    206: { name: "sendto" },
-    207: { name: "recvfrom" },
-    211: { name: "sendmsg" },
-    212: { name: "recvmsg" },
-    242: { name: "accept4" },
-    260: { name: "wait4" },
-    441: { name: "epoll_pwait2", timeout: pointer(3) },
-  },
-};
 
 /**
  * The call `syscallLine` (a line of `/proc/PID/task/TID/syscall`) sleeps in
@@ -113,8 +47,8 @@ const BLOCKING_CALLS: Record<string, Record<number, BlockingCall>> = {
  */
 export function untimedWait(syscallLine: string, arch: string = Deno.build.arch): string | undefined {
   const [number, ...args] = syscallLine.trim().split(" ");
-  const call = BLOCKING_CALLS[arch]?.[Number(number)];
-  if (!call || args.length < 6) return undefined;
+  const call = BLOCKING_SYSCALLS[arch]?.[Number(number)];
+  if (!call || call.timed || args.length < 6) return undefined;
   if (!call.timeout) return call.name;
   const value = BigInt(args[call.timeout.arg]);
   if (call.timeout.kind === "pointer") return value === 0n ? call.name : undefined;
