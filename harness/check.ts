@@ -17,6 +17,7 @@ import type { JailSpec } from "./jail.ts";
 import {
   acceptQueueLength,
   isListening,
+  serverSideInode,
   socketHolders,
   TCP_ESTABLISHED,
   tcpSockets,
@@ -378,10 +379,8 @@ export class CheckContext {
    * from `/proc`), or `[]` while it is not accepted yet.
    */
   connectionHolders(peer: TcpPeer, port = this.port): number[] {
-    const connection = tcpSockets(["ipv4", "ipv6"]).find((s) =>
-      s.localPort === port && s.remotePort === peer.localPort && s.inode !== "0"
-    );
-    return connection ? socketHolders(connection.inode) : [];
+    const inode = serverSideInode(port, peer.localPort);
+    return inode ? socketHolders(inode) : [];
   }
 
   /**

@@ -471,37 +471,63 @@ export function threadWaits(pid: number, all = allProcesses()): ThreadWait[] {
 }
 
 /**
- * The processes that hold socket `inode` open (the ones whose descriptors
- * link to `socket:[inode]`), threads counted once, as their process.
+ * The inode of the server's end of the connection from local port
+ * `clientPort` to `port`, once the server has accepted it (a connection
+ * still in the accept queue has no socket yet), else `undefined`.
  *
  * @example
  * ```ts ignore
- * import { socketHolders, tcpSockets } from "./procfs.ts";
- * const connection = tcpSockets(["ipv4"]).find((s) => s.localPort === 5000 && s.remotePort === 41234);
- * const pids = connection ? socketHolders(connection.inode) : [];
+ * import { serverSideInode } from "./procfs.ts";
+ * const inode = serverSideInode(5000, peer.localPort);
+ * ```
+ */
+export function serverSideInode(port: number, clientPort: number): string | undefined {
+  return tcpSockets(["ipv4", "ipv6"]).find((s) =>
+    s.localPort === port && s.remotePort === clientPort && s.inode !== "0"
+  )?.inode;
+}
+
+/**
+ * The descriptor number under which `pid` holds socket `inode`, if it does.
+ *
+ * @example
+ * ```ts
+ * import { socketDescriptor } from "./procfs.ts";
+ * socketDescriptor(Deno.pid, "0"); // undefined: no socket has inode 0
+ * ```
+ */
+export function socketDescriptor(pid: number, inode: string): number | undefined {
+  const wanted = `socket:[${inode}]`;
+  let fds: Deno.DirEntry[];
+  try {
+    fds = [...Deno.readDirSync(`/proc/${pid}/fd`)];
+  } catch {
+    return undefined;
+  }
+  for (const fd of fds) {
+    try {
+      if (Deno.readLinkSync(`/proc/${pid}/fd/${fd.name}`) === wanted) return Number(fd.name);
+    } catch {
+      // Closed since the listing.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The processes that hold socket `inode` open (see {@link socketDescriptor}),
+ * threads counted once, as their process.
+ *
+ * @example
+ * ```ts ignore
+ * import { serverSideInode, socketHolders } from "./procfs.ts";
+ * const inode = serverSideInode(5000, 41234);
+ * const pids = inode ? socketHolders(inode) : [];
  * ```
  */
 export function socketHolders(inode: string): number[] {
-  const wanted = `socket:[${inode}]`;
-  const holders: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    let fds: Deno.DirEntry[];
-    try {
-      fds = [...Deno.readDirSync(`/proc/${entry.name}/fd`)];
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        if (Deno.readLinkSync(`/proc/${entry.name}/fd/${fd.name}`) === wanted) {
-          holders.push(Number(entry.name));
-          break;
-        }
-      } catch {
-        // Closed since the listing.
-      }
-    }
-  }
-  return holders;
+  return [...Deno.readDirSync("/proc")]
+    .filter((entry) => /^\d+$/.test(entry.name))
+    .map((entry) => Number(entry.name))
+    .filter((pid) => socketDescriptor(pid, inode) !== undefined);
 }

@@ -17,8 +17,9 @@ import { CheckFailure } from "../../harness/check.ts";
 import type { CheckContext } from "../../harness/check.ts";
 import type { TcpPeer } from "../../harness/peer.ts";
 import type { LabProcess } from "../../harness/process.ts";
+import { socketDescriptor } from "../../harness/procfs.ts";
 import { chatRoom, HINT, join, message, say } from "./chat.ts";
-import { descriptorOfInode, serverDescriptor } from "./observe.ts";
+import { serverDescriptor } from "./observe.ts";
 
 /**
  * How many times `needle` occurs in `haystack`, overlaps not counted.
@@ -100,7 +101,7 @@ async function replace(
   // Idle again: the departure, pending before that message, has been dealt
   // with, so a server that closes departed sockets has closed this one.
   await server.waitBlocked(t.step);
-  const closed = before !== undefined && descriptorOfInode(pid, before.inode) === undefined;
+  const closed = before !== undefined && socketDescriptor(pid, before.inode) === undefined;
   const peer = await join(t, server, change.newcomer);
   const after = serverDescriptor(pid, peer, t.port);
   const left = change.way === "close" ? "left" : "vanished";

@@ -13,7 +13,13 @@ import type { CheckContext } from "../../harness/check.ts";
 import type { TcpPeer } from "../../harness/peer.ts";
 import { describeExit, stderrExcerpt } from "../../harness/process.ts";
 import type { LabProcess } from "../../harness/process.ts";
-import { allProcesses, descendants, EPOLL_WAIT_SYSCALLS, tcpSockets } from "../../harness/procfs.ts";
+import {
+  allProcesses,
+  descendants,
+  EPOLL_WAIT_SYSCALLS,
+  serverSideInode,
+  socketDescriptor,
+} from "../../harness/procfs.ts";
 
 /** An epoll instance a process holds: its descriptor and the descriptors it watches. */
 export interface EpollInstance {
@@ -73,31 +79,10 @@ export function serverDescriptor(
   peer: TcpPeer,
   port: number,
 ): { fd: number; inode: string } | undefined {
-  const connection = tcpSockets(["ipv4", "ipv6"]).find((s) =>
-    s.localPort === port && s.remotePort === peer.localPort && s.inode !== "0"
-  );
-  if (!connection) return undefined;
-  const fd = descriptorOfInode(pid, connection.inode);
-  return fd === undefined ? undefined : { fd, inode: connection.inode };
-}
-
-/** The descriptor number under which `pid` holds socket `inode`, if it does. */
-export function descriptorOfInode(pid: number, inode: string): number | undefined {
-  const wanted = `socket:[${inode}]`;
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(`/proc/${pid}/fd`)];
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) {
-    try {
-      if (Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`) === wanted) return Number(entry.name);
-    } catch {
-      // Closed since the listing.
-    }
-  }
-  return undefined;
+  const inode = serverSideInode(port, peer.localPort);
+  if (inode === undefined) return undefined;
+  const fd = socketDescriptor(pid, inode);
+  return fd === undefined ? undefined : { fd, inode };
 }
 
 /** What each role is told to do when it does not wait in epoll. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { descriptorOfInode, epollInstances } from "./observe.ts";
+import { socketDescriptor } from "../../harness/procfs.ts";
+import { epollInstances } from "./observe.ts";
 import { occurrences } from "./membership.ts";
 
 /** A Python program that watches its stdin with epoll, prints its epoll descriptor, then blocks. */
@@ -29,8 +30,8 @@ Deno.test("epollInstances sees an epoll instance and what it watches, without tr
   }
 });
 
-Deno.test("descriptorOfInode finds nothing for an inode the process does not hold", () => {
-  assert.deepEqual(descriptorOfInode(Deno.pid, "0"), undefined);
+Deno.test("socketDescriptor finds nothing for an inode the process does not hold", () => {
+  assert.deepEqual(socketDescriptor(Deno.pid, "0"), undefined);
 });
 
 Deno.test("occurrences counts every copy of a message in a stream, whatever stands around it", () => {
