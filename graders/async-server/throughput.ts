@@ -23,7 +23,7 @@ import { prepareTestFile, startClient } from "./client_checks.ts";
 import { durationAt, measureUploadRate, MiB, setting, WARM_UP_BYTES } from "./transfers.ts";
 
 /** How the server's pace is measured: at most this long, or this much. */
-const SERVER_WINDOW = { windowMs: 1500, maxBytes: 256 * MiB };
+const SERVER_WINDOW = { windowMs: 1500, maxBytes: 128 * MiB };
 /** How the client's pace is measured; its file is larger, so it is still sending when the window ends. */
 const CLIENT_WINDOW = { windowMs: 1500, maxBytes: 192 * MiB, fileBytes: 256 * MiB };
 

@@ -30,6 +30,10 @@ export const MiB = 1 << 20;
  */
 export const WARM_UP_BYTES = MiB;
 
+/** A measuring write round that took less than this is doubled, up to {@link MAX_MEASURE_ROUND}. */
+const MEASURE_ROUND_MS = 50;
+const MAX_MEASURE_ROUND = 16 * MiB;
+
 /**
  * A numeric setting of `task.yaml`.
  *
@@ -139,10 +143,16 @@ export async function measureUploadRate(
   const started = performance.now();
   const readBefore = warm - bytesInFlight(t, peer);
   let sent = warm;
+  // Each write round costs the harness a few milliseconds whatever its size: a
+  // block per round would measure the harness, not the server. Rounds grow while
+  // they are short, so a slow server still ends the window close to its end.
+  let round = BLOCK;
   while (sent < size && sent - warm < options.maxBytes && performance.now() - started < options.windowMs) {
-    const next = Math.min(size, sent + BLOCK);
+    const next = Math.min(size, sent + round, warm + options.maxBytes);
+    const roundStarted = performance.now();
     await send(sent, next);
     sent = next;
+    if (performance.now() - roundStarted < MEASURE_ROUND_MS) round = Math.min(2 * round, MAX_MEASURE_ROUND);
   }
   const measuredBytes = sent - bytesInFlight(t, peer) - readBefore;
   const measuredMs = Math.max(performance.now() - started, 0.001);
