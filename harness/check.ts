@@ -462,5 +462,7 @@ export class CheckContext {
     watchStalls(undefined);
     for (const peer of this.#peers) await Promise.resolve(peer.close()).catch(() => {});
     await Promise.all(this.#processes.map((p) => p.kill()));
+    // The runner serves the next check in this sandbox: nothing of this one may stay open.
+    for (const peer of this.#peers) await peer.discard().catch(() => {});
   }
 }

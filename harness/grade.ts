@@ -393,18 +393,17 @@ async function runOneCheck(
   const { task } = context;
   // The check's own files (spec, result) stay out of student code's reach: it
   // sees and writes only the scratch directory inside, a tmpfs of the sandbox.
-  const runner = context.runners.take();
+  const runner = await context.runners.take();
   const { scratchDir } = runner;
   const jail = { ...context.jail, readable: [...context.jail.readable ?? [], context.built.program!.dir] };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
   const leftMs = Math.round(context.deadline - performance.now());
   const checkTimeoutMs = Math.min(ownTimeoutMs, leftMs);
   const stoppedByDeadline = leftMs <= ownTimeoutMs;
-  const spec: RunnerSpec = {
+  const spec: Omit<RunnerSpec, "resultFile"> = {
     graderModule: context.paths.graderModule,
     checkId: check.id,
     checkTimeoutMs,
-    resultFile: join(runner.checkDir, "result.json"),
     env: {
       lab: task.lab,
       checkId: check.id,
@@ -429,9 +428,10 @@ async function runOneCheck(
       }
     },
   });
+  context.runners.give(runner);
   let outcome: CheckOutcome;
   try {
-    outcome = JSON.parse(await Deno.readTextFile(spec.resultFile));
+    outcome = JSON.parse(run.result!);
   } catch {
     outcome = {
       status: "error",

@@ -171,6 +171,21 @@ export class TcpPeer {
   }
 
   /**
+   * Closes the connection without a word in the transcript, if the check
+   * has not: what is left open when a check is over.
+   */
+  async discard(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#pumping;
+  }
+
+  /**
    * Vanishes with a reset (RST) instead of an orderly close, like a peer
    * that crashed: the other end's next `recv()` fails with `ECONNRESET`
    * rather than returning 0, and sending to it raises `EPIPE` (`SIGPIPE`).
@@ -266,12 +281,18 @@ export class TcpListenerPeer {
     }
   }
 
-  /** Stops listening. */
+  /** Stops listening (the connections accepted stay open). */
   close(): void {
     try {
       this.listener.close();
     } catch {
       // Already closed.
     }
+  }
+
+  /** Stops listening and closes, without a word in the transcript, every connection still open. */
+  async discard(): Promise<void> {
+    this.close();
+    await Promise.all(this.accepted.map((peer) => peer.discard()));
   }
 }

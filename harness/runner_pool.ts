@@ -1,10 +1,12 @@
 /**
- * Check runners started ahead of their checks. Starting one costs a
- * sandbox, a Deno process and the grader's modules: tens of milliseconds of
- * a check that exchanges a few bytes. A pool starts them while the build
- * runs and keeps one ready per slot, so a check finds its runner loaded and
- * only hands it its spec. Each runner still serves exactly one check, in a
- * sandbox of its own.
+ * Check runners, started ahead of their checks and reused. Starting one
+ * costs a sandbox, a Deno process and the grader's modules: more than a
+ * check that exchanges a few bytes. A pool starts them while the build
+ * runs, one per slot, and hands each check a runner that has its grader
+ * loaded. In namespaces a runner serves check after check: between two,
+ * the sandbox's PID 1 makes the sandbox new again (every other process
+ * killed, no socket left, an empty scratch tmpfs) or, if it cannot, ends it
+ * and the pool starts another. On the host a runner serves one check.
  *
  * @module
  */
@@ -12,37 +14,41 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { REPO_ROOT } from "./labs.ts";
+import { RUNNER_READY, RUNNER_RESULT } from "./runner.ts";
 import type { RunnerSpec } from "./runner.ts";
-import { runSandboxed } from "./sandbox.ts";
-import type { Isolation, SandboxRun } from "./sandbox.ts";
+import { sandboxArgv } from "./sandbox.ts";
+import type { Isolation } from "./sandbox.ts";
+import { DeadlineError, withDeadline } from "./wait.ts";
 
 /** What a check gives the runner it takes. */
 export interface RunnerJob {
-  spec: RunnerSpec;
+  /** The check to run (the pool chooses where its result goes). */
+  spec: Omit<RunnerSpec, "resultFile">;
   /** The sandbox is killed this long after the spec is handed over. */
   timeoutMs: number;
   /** Called with each line the runner prints (progress). */
   onStdoutLine?: (line: string) => void;
 }
 
-/** A runner started and waiting for its check. */
-export interface WarmRunner {
-  /**
-   * The check's own directory (its spec and result), out of student code's
-   * reach, and inside it `scratchDir`, the tmpfs of the runner's sandbox
-   * that student code sees and writes.
-   */
-  checkDir: string;
-  scratchDir: string;
-  run(job: RunnerJob): Promise<SandboxRun>;
-  discard(): Promise<void>;
+/** How a job ended. */
+export interface RunnerRun {
+  /** The outcome the runner wrote (JSON text), if it wrote one. */
+  result?: string;
+  /** The job's deadline passed and the sandbox was killed. */
+  timedOut: boolean;
+  /** The runner's exit status, if it ended without a result. */
+  code?: number;
+  /** The end of what the runner printed on stderr during the job. */
+  stderr: string;
 }
 
 /** Where the pool's runners live and what their sandboxes get. */
 export interface RunnerPoolOptions {
+  /** Checks the pool will serve: no more runners than this are started ahead. */
   count: number;
+  /** Runners kept started: the number of checks that run at once. */
   ahead: number;
-  /** The grading's work directory: each runner makes its check directory there. */
+  /** The grading's work directory: each runner makes its directory there. */
   workDir: string;
   /** The scratch tmpfs: its size and the uid that owns it. */
   scratchBytes: number;
@@ -51,8 +57,188 @@ export interface RunnerPoolOptions {
   env: Record<string, string>;
 }
 
+/** Characters of a runner's stderr kept for a report. */
+const STDERR_KEPT = 4000;
+
 /**
- * Starts at most `count` runners, keeping `ahead` of them ready.
+ * A check runner in its sandbox.
+ *
+ * @example
+ * ```ts ignore
+ * const runner = await pool.take();
+ * const run = await runner.run({ spec, timeoutMs: 65_000 });
+ * pool.give(runner);
+ * ```
+ */
+export class SandboxedRunner {
+  /**
+   * The runner's own directory (results, out of student code's reach), and
+   * inside it `scratchDir`, the tmpfs of its sandbox that student code sees
+   * and writes (a new one for every check).
+   */
+  readonly checkDir: string;
+  readonly scratchDir: string;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #hostMode: boolean;
+  /** READY lines seen: the runner reads one spec after each. */
+  #readies = 0;
+  #gone = false;
+  #exitCode?: number;
+  #stderr = "";
+  #jobs = 0;
+  #onLine: (line: string) => void = () => {};
+  #waiters: (() => void)[] = [];
+  #resultSeen = false;
+
+  constructor(graderModule: string, isolation: Isolation, options: RunnerPoolOptions) {
+    this.checkDir = Deno.makeTempDirSync({ dir: options.workDir, prefix: "check-" });
+    this.scratchDir = join(this.checkDir, "scratch");
+    Deno.mkdirSync(this.scratchDir);
+    this.#hostMode = isolation.mode === "host";
+    const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
+    const command = [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `--config=${join(REPO_ROOT, "deno.json")}`,
+      // Deno puts /proc, which the checks read for CPU time, descriptors and
+      // sockets, behind --allow-all. The runner lives in the check's sandbox.
+      "--allow-all",
+      runner,
+      "--warm",
+      graderModule,
+      ...(this.#hostMode ? [] : ["--reuse"]),
+    ];
+    const scratch = { dir: this.scratchDir, bytes: options.scratchBytes, owner: options.scratchOwner };
+    const argv = sandboxArgv(command, isolation, scratch);
+    this.#child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      env: options.env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#readLines(this.#child.stdout, (line) => {
+      if (line === RUNNER_READY) this.#readies++;
+      else if (line === RUNNER_RESULT) this.#resultSeen = true;
+      else return this.#onLine(line);
+      this.#changed();
+    });
+    this.#readLines(this.#child.stderr, (line) => {
+      this.#stderr = `${this.#stderr}${line}\n`.slice(-STDERR_KEPT);
+    });
+    this.#child.status.then((status) => {
+      this.#gone = true;
+      this.#exitCode = status.code;
+      // On the host, whatever the check left in the runner's process group goes too.
+      if (this.#hostMode) this.#kill();
+      this.#changed();
+    });
+  }
+
+  /** Whether it waits for a check, or is still starting (it reads its check once started). */
+  get available(): boolean {
+    return !this.#gone && (this.#jobs === 0 || this.#readies > this.#jobs);
+  }
+
+  /** Whether it has ended (retired after a check, or killed). */
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  /** Resolves once it can take a check (true) or has ended (false). */
+  async whenAvailable(): Promise<boolean> {
+    while (!this.available && !this.#gone) await this.#nextChange();
+    return this.available;
+  }
+
+  /** Runs one check: hands over its spec and waits for its outcome, its end, or its deadline. */
+  async run(job: RunnerJob): Promise<RunnerRun> {
+    this.#jobs++;
+    this.#resultSeen = false;
+    this.#stderr = "";
+    this.#onLine = job.onStdoutLine ?? (() => {});
+    const resultFile = join(this.checkDir, `result-${this.#jobs}.json`);
+    const spec: RunnerSpec = { ...job.spec, resultFile };
+    await this.#stdin.write(new TextEncoder().encode(`${JSON.stringify(spec)}\n`)).catch(() => {});
+    const ended = (async () => {
+      while (!this.#resultSeen && !this.#gone) await this.#nextChange();
+    })();
+    let timedOut = false;
+    try {
+      await withDeadline(ended, job.timeoutMs, "the check's runner");
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+      timedOut = true;
+      this.#kill();
+      await this.#child.status;
+    }
+    this.#onLine = () => {};
+    let result: string | undefined;
+    try {
+      result = await Deno.readTextFile(resultFile);
+      await Deno.remove(resultFile);
+    } catch {
+      // No outcome: the runner ended (or was killed) first.
+    }
+    return {
+      result,
+      timedOut,
+      code: result === undefined ? this.#exitCode : undefined,
+      stderr: this.#stderr,
+    };
+  }
+
+  /** Ends it: no more checks (it exits at the end of its input). */
+  async discard(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    try {
+      await withDeadline(this.#child.status, 2000, "the runner's exit");
+    } catch {
+      this.#kill();
+      await this.#child.status;
+    }
+  }
+
+  #kill(): void {
+    // In namespaces, killing `unshare` kills its PID 1 (--kill-child), which
+    // takes the whole sandbox down. On the host, the runner's process group.
+    try {
+      Deno.kill(this.#hostMode ? -this.#child.pid : this.#child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #nextChange(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #changed(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  async #readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+    const decoder = new TextDecoder();
+    let partial = "";
+    try {
+      for await (const chunk of stream) {
+        const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) onLine(line);
+      }
+    } catch {
+      // The runner is gone.
+    }
+  }
+}
+
+/**
+ * Starts runners and lends them to checks, one check at a time each.
  *
  * @example
  * ```ts ignore
@@ -65,86 +251,62 @@ export interface RunnerPoolOptions {
  *   scratchOwner: 200_000,
  *   env: { PATH: "/usr/bin:/bin" },
  * });
- * const run = await pool.take().run({ spec, timeoutMs: 65_000 });
+ * const runner = await pool.take();
+ * const run = await runner.run({ spec, timeoutMs: 65_000 });
+ * pool.give(runner);
  * await pool.close();
  * ```
  */
 export class RunnerPool {
-  readonly #ready: WarmRunner[] = [];
-  #left: number;
+  /** Runners not lent to a check: started, starting, or making their sandbox new. */
+  #free: SandboxedRunner[] = [];
+  #checksLeft: number;
+  #closed = false;
 
   constructor(
     readonly graderModule: string,
     readonly isolation: Isolation,
     readonly options: RunnerPoolOptions,
   ) {
-    this.#left = options.count;
-    this.#fill();
+    this.#checksLeft = options.count;
+    for (let i = 0; i < Math.min(options.ahead, options.count); i++) this.#free.push(this.#start());
   }
 
-  /** A ready runner (or a fresh one if none is), and another started in its place. */
-  take(): WarmRunner {
-    const runner = this.#ready.shift() ?? this.#start();
-    this.#fill();
-    return runner;
+  /** A runner for one check: a free one that is ready (or starting), else a new one. */
+  async take(): Promise<SandboxedRunner> {
+    this.#checksLeft--;
+    for (;;) {
+      this.#free = this.#free.filter((runner) => !runner.gone);
+      const ready = this.#free.find((runner) => runner.available);
+      if (ready) {
+        this.#free.splice(this.#free.indexOf(ready), 1);
+        return ready;
+      }
+      const busy = this.#free[0];
+      if (!busy) return this.#start();
+      // Making its sandbox new takes milliseconds; a new runner takes longer.
+      await busy.whenAvailable();
+    }
   }
 
-  /** Ends the runners no check took. */
+  /** Takes back a runner after its check: it serves another if it can. */
+  give(runner: SandboxedRunner): void {
+    if (this.#closed || runner.gone || this.isolation.mode === "host") {
+      runner.discard();
+      if (this.#checksLeft > this.#free.length && !this.#closed) this.#free.push(this.#start());
+      return;
+    }
+    this.#free.push(runner);
+  }
+
+  /** Ends the runners no check holds. */
   async close(): Promise<void> {
-    this.#left = 0;
-    const unused = this.#ready.splice(0);
-    await Promise.all(unused.map((runner) => runner.discard()));
+    this.#closed = true;
+    const free = this.#free.splice(0);
+    await Promise.all(free.map((runner) => runner.discard()));
   }
 
-  #fill(): void {
-    while (this.#ready.length < this.options.ahead && this.#left > 0) this.#ready.push(this.#start());
-  }
-
-  #start(): WarmRunner {
-    this.#left = Math.max(0, this.#left - 1);
-    let give!: (job: { text: string; timeoutMs: number } | undefined) => void;
-    const input = new Promise<{ text: string; timeoutMs: number } | undefined>((resolve) => give = resolve);
-    let onLine: (line: string) => void = () => {};
-    const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
-    const checkDir = Deno.makeTempDirSync({ dir: this.options.workDir, prefix: "check-" });
-    const scratchDir = join(checkDir, "scratch");
-    Deno.mkdirSync(scratchDir);
-    const done = runSandboxed(
-      [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--no-prompt",
-        `--config=${join(REPO_ROOT, "deno.json")}`,
-        // Deno puts /proc, which the checks read for CPU time, descriptors and
-        // sockets, behind --allow-all. The runner lives in the check's sandbox.
-        "--allow-all",
-        runner,
-        "--warm",
-        this.graderModule,
-      ],
-      this.isolation,
-      {
-        timeoutMs: 0,
-        input,
-        onStdoutLine: (line) => onLine(line),
-        env: this.options.env,
-        clearEnv: true,
-        scratch: { dir: scratchDir, bytes: this.options.scratchBytes, owner: this.options.scratchOwner },
-      },
-    );
-    return {
-      checkDir,
-      scratchDir,
-      run: (job) => {
-        onLine = job.onStdoutLine ?? (() => {});
-        give({ text: JSON.stringify(job.spec), timeoutMs: job.timeoutMs });
-        return done;
-      },
-      discard: async () => {
-        give(undefined);
-        await done;
-      },
-    };
+  #start(): SandboxedRunner {
+    return new SandboxedRunner(this.graderModule, this.isolation, this.options);
   }
 }

@@ -87,12 +87,6 @@ export interface SandboxOptions {
   outputCap?: number;
   /** Called with each line of stdout as it arrives. */
   onStdoutLine?: (line: string) => void;
-  /**
-   * For a command started ahead of its work (a warm check runner): what to
-   * write to its stdin once known. `timeoutMs` then counts from the moment
-   * the input is written; `undefined` kills the command unused.
-   */
-  input?: Promise<{ text: string; timeoutMs: number } | undefined>;
 }
 
 /**
@@ -111,20 +105,13 @@ export async function runSandboxed(
   isolation: Isolation,
   options: SandboxOptions,
 ): Promise<SandboxRun> {
-  // On the host, a new session makes the command a process-group leader, so
-  // the group can be killed without touching anything the grader did not start.
-  const scratch = options.scratch
-    ? ["--scratch", options.scratch.dir, String(options.scratch.bytes), String(options.scratch.owner), "--"]
-    : [];
-  const argv = isolation.mode === "namespaces"
-    ? [...isolation.prefix, ...scratch, ...command]
-    : ["setsid", ...command];
+  const argv = sandboxArgv(command, isolation, options.scratch);
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: options.cwd,
     env: options.env,
     clearEnv: options.clearEnv,
-    stdin: options.input ? "piped" : "null",
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -132,25 +119,10 @@ export async function runSandboxed(
     collect(child.stdout, options.outputCap, options.onStdoutLine),
     collect(child.stderr, options.outputCap),
   ]);
-  let timeoutMs = options.timeoutMs;
-  let unused = false;
-  if (options.input) {
-    const input = await Promise.race([options.input, child.status.then(() => "exited" as const)]);
-    if (input === "exited") {
-      // Nothing to write: the command is over, its status says how.
-    } else if (input) {
-      timeoutMs = input.timeoutMs;
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(input.text)).catch(() => {});
-      await writer.close().catch(() => {});
-    } else {
-      unused = true;
-    }
-  }
   let timedOut = false;
   let status: Deno.CommandStatus;
   try {
-    status = await withDeadline(child.status, unused ? 0 : timeoutMs, "the sandboxed command");
+    status = await withDeadline(child.status, options.timeoutMs, "the sandboxed command");
   } catch (error) {
     if (!(error instanceof DeadlineError)) throw error;
     timedOut = true;
@@ -175,6 +147,30 @@ export async function runSandboxed(
   const [stdout, stderr] = await withDeadline(output, 2000, "the sandbox's output")
     .catch(() => ["", ""]);
   return { code: status.code, stdout, stderr, timedOut };
+}
+
+/**
+ * The command line that runs `command` isolated as `isolation` says, with
+ * a scratch tmpfs if asked (in namespaces). Killing the process it starts
+ * ends the whole sandbox in namespaces; on the host, kill its process group.
+ *
+ * @example
+ * ```ts
+ * import { sandboxArgv } from "./sandbox.ts";
+ * sandboxArgv(["true"], { mode: "host", reason: "example" }); // ["setsid", "true"]
+ * ```
+ */
+export function sandboxArgv(
+  command: string[],
+  isolation: Isolation,
+  scratch?: SandboxOptions["scratch"],
+): string[] {
+  const mount = scratch ? ["--scratch", scratch.dir, String(scratch.bytes), String(scratch.owner), "--"] : [];
+  // On the host, a new session makes the command a process-group leader, so
+  // the group can be killed without touching anything the grader did not start.
+  return isolation.mode === "namespaces"
+    ? [...isolation.prefix, ...mount, ...command]
+    : ["setsid", ...command];
 }
 
 async function collect(

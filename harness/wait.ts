@@ -61,7 +61,8 @@ export const STALL_PROBE_MS = 10;
 const STALL_CONFIRMATIONS = 3;
 
 let stallProbe: StallProbe | undefined;
-let stallHolds = 0;
+/** The harness work holding the watch (a new set for each check: work a finished check left never releases). */
+let stallHolds = new Set<object>();
 const stallListeners = new Set<(why: string) => void>();
 let stallTimer: ReturnType<typeof setTimeout> | undefined;
 let stillKey: string | undefined;
@@ -69,7 +70,8 @@ let stillCount = 0;
 
 /**
  * Installs (or, with `undefined`, removes) what decides that waits may end
- * early. One check runs per runner process, so one probe at a time.
+ * early, forgetting everything of the check before: one check runs at a
+ * time in a runner, so one probe at a time.
  *
  * @example
  * ```ts
@@ -80,6 +82,10 @@ let stillCount = 0;
  */
 export function watchStalls(probe: StallProbe | undefined): void {
   stallProbe = probe;
+  stallHolds = new Set();
+  stallListeners.clear();
+  clearTimeout(stallTimer);
+  stallTimer = undefined;
   stillKey = undefined;
   stillCount = 0;
 }
@@ -96,11 +102,13 @@ export function watchStalls(probe: StallProbe | undefined): void {
  * ```
  */
 export async function holdingStalls<T>(work: Promise<T>): Promise<T> {
-  stallHolds++;
+  const hold = {};
+  const holds = stallHolds;
+  holds.add(hold);
   try {
     return await work;
   } finally {
-    stallHolds--;
+    holds.delete(hold);
   }
 }
 
@@ -118,7 +126,7 @@ function onStall(onStall: (why: string) => void): () => void {
 function lookForStall(): void {
   stallTimer = undefined;
   if (stallListeners.size === 0) return;
-  const still = stallHolds === 0 ? stallProbe?.still() : undefined;
+  const still = stallHolds.size === 0 ? stallProbe?.still() : undefined;
   if (still && still.key === stillKey) stillCount++;
   else [stillKey, stillCount] = [still?.key, still ? 1 : 0];
   if (still && stillCount >= STALL_CONFIRMATIONS && !still.confirm()) [stillKey, stillCount] = [undefined, 0];
