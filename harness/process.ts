@@ -341,7 +341,12 @@ export class LabProcess {
       const cpuS = (treeCpuTicks(pid) - cpuBefore) / TICKS_PER_SECOND;
       const share = Math.round((100 * cpuS) / wallS);
       const where = waitChannel(pid);
-      const activity = share >= 20
+      // A busy machine gives a spinning program a small share of a CPU: what
+      // tells it from a sleeping one is the CPU it used at all while it should
+      // have exited, a count of its own work that load does not shrink much.
+      const ticks = treeCpuTicks(pid) - cpuBefore;
+      const spinning = share >= 20 || ticks >= SPIN_CPU_TICKS;
+      const activity = spinning
         ? `it kept running, using ${share}% of a CPU: it seems to spin in a loop`
         : `it kept running, asleep${
           where ? ` in ${where}` : ""
