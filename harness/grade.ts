@@ -16,6 +16,7 @@ import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
+import { Limiter } from "./limit.ts";
 import { nativeHelpers } from "./native.ts";
 import { countsAsFailure } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
@@ -290,7 +291,7 @@ async function runChecks(
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
   const reports = new Map<string, Promise<CheckReport>>();
-  const slots = new Semaphore(jobs);
+  const slots = new Limiter(jobs);
   for (const check of selected) {
     reports.set(
       check.id,
@@ -459,26 +460,4 @@ async function runOneCheck(
     duration_ms: Math.round(performance.now() - started),
     notes: outcome.notes,
   };
-}
-
-/** Runs at most `size` tasks at once. */
-class Semaphore {
-  #free: number;
-  readonly #queue: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#queue.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#queue.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
 }

@@ -9,6 +9,7 @@
 
 import { dirname } from "node:path";
 import { labPaths } from "../labs.ts";
+import { mapLimited } from "../limit.ts";
 import { gradeCommand } from "../self.ts";
 import { loadTaskConfig } from "../task_config.ts";
 import { DeadlineError, withDeadline } from "../wait.ts";
@@ -71,7 +72,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
   );
   const summary: BatchSummary = { graded: 0, reused: 0, missing: 0, errors: 0 };
   const started = performance.now();
-  let done = 0, failing = 0, next = 0;
+  let done = 0, failing = 0;
   const jobs = Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
 
   const gradeOne = async (submission: Submission) => {
@@ -116,11 +117,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
     });
   };
 
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, options.submissions.length) }, async () => {
-      while (next < options.submissions.length) await gradeOne(options.submissions[next++]);
-    }),
-  );
+  await mapLimited(options.submissions, jobs, gradeOne);
   await writeClassFiles(options.outDir, [options.outDir]);
   return summary;
 }
