@@ -10,23 +10,21 @@
  * @module
  */
 
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { planDelivery, progressWanted } from "./formats/deliver.ts";
+import type { Reports } from "./formats/common.ts";
+import { colorWanted, planDelivery, progressWanted } from "./formats/deliver.ts";
 import type { DeliveryRequest, OutputEnv } from "./formats/deliver.ts";
 import { FORMAT_NAMES, isFormatName } from "./formats/mod.ts";
-import { grade, SetupError } from "./grade.ts";
-import type { CheckProgress, GradeOptions } from "./grade.ts";
-import { knownLabs, labPaths } from "./labs.ts";
+import type { FormatName } from "./formats/mod.ts";
+import { progressLine } from "./formats/text.ts";
+import { EXIT, gradeLabs, labSelection } from "./grade_labs.ts";
+import type { LabSelection, LabsRequest } from "./grade_labs.ts";
+import { knownLabs } from "./labs.ts";
 import { TransferDisplay } from "./progress_display.ts";
-import { colorWanted, countsAsFailure, hiddenFromStudents, progressLine } from "./report.ts";
-import type { CheckReport, GradeReport } from "./report.ts";
-import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
-import type { TaskConfig } from "./task_config.ts";
-import { taskIfReadable, ungradedReport } from "./ungraded.ts";
+import { hiddenFromStudents } from "./report.ts";
+import type { CheckReport } from "./report.ts";
 
-/** Exit statuses of the grader. */
-export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;
+export { EXIT } from "./grade_labs.ts";
 
 const USAGE =
   `Usage: socklab grade <lab> [options]          (in a checkout: npx socklab grade, or deno task grade)
@@ -88,6 +86,56 @@ with several labs, the worst of the labs'.`;
  * ```
  */
 export async function main(args: string[]): Promise<number> {
+  const command = parseCommandLine(args);
+  if (typeof command === "number") return command;
+  const { selection, output } = command;
+  if (output) {
+    try {
+      await Deno.writeTextFile(output, "");
+    } catch (error) {
+      return usageError(`cannot write the report to ${output}: ${(error as Error).message}`);
+    }
+  }
+
+  const env: OutputEnv = Deno.env.toObject();
+  const stdoutIsTerminal = Deno.stdout.isTerminal();
+  const request: DeliveryRequest = {
+    format: command.format,
+    output,
+    quiet: command.quiet,
+    verbose: command.verbose,
+    color: colorWanted(stdoutIsTerminal, env),
+  };
+  const showProgress = progressWanted(request, stdoutIsTerminal, env);
+  // Long transfers: live on a terminal; plain lines on stderr elsewhere (stdout keeps the report).
+  const transfers = new TransferDisplay(
+    showProgress ? "live" : command.quiet ? "off" : "lines",
+    (text) => writeAll(showProgress ? Deno.stdout : Deno.stderr, text),
+  );
+  transferDisplay = transfers;
+  const run = await gradeLabs(selection, {
+    ...command.labs,
+    onProgress: (progress) => transfers.update(progress),
+    onCheck: showProgress
+      ? (check, lab) => printProgress(check, selection.multiLab ? lab : undefined, request.color)
+      : undefined,
+    onProblem: (message) => console.error(`grade: ${message}`),
+  });
+  return Math.max(run.status, await deliver(run.reports, request, env, { failed: run.nothingGraded }));
+}
+
+/** What the command line asks for. */
+interface GradeCommand {
+  selection: LabSelection;
+  labs: LabsRequest;
+  format: FormatName;
+  output?: string;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** The command line's request, or the exit status when there is nothing to grade (help, a usage error). */
+function parseCommandLine(args: string[]): GradeCommand | number {
   let parsed;
   try {
     parsed = parseArgs({
@@ -136,153 +184,26 @@ export async function main(args: string[]): Promise<number> {
     const raw = assignment.slice(at + 1);
     settings[assignment.slice(0, at)] = raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   }
-  const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
   const target = positionals[0];
-  const multiLab = target === "all" || target.includes(",");
-  if (multiLab && values.task) {
+  const selection = labSelection(target);
+  if (selection.multiLab && values.task) {
     return usageError("--task replaces the task.yaml of one lab: grade one lab with it");
   }
-  if (values.output) {
-    try {
-      await Deno.writeTextFile(values.output, "");
-    } catch (error) {
-      return usageError(`cannot write the report to ${values.output}: ${(error as Error).message}`);
-    }
-  }
-
-  const env: OutputEnv = Deno.env.toObject();
-  const stdoutIsTerminal = Deno.stdout.isTerminal();
-  const request: DeliveryRequest = {
+  if (selection.labs.length === 0) return usageError(`no lab named in '${target}'`);
+  return {
+    selection,
+    labs: {
+      submission: values.submission,
+      only: values.only?.split(",").map((s) => s.trim()).filter(Boolean),
+      jobs,
+      settings,
+      taskFile: values.task,
+    },
     format,
     output: values.output,
-    quiet: values.quiet,
-    verbose: values.verbose,
-    color: colorWanted(stdoutIsTerminal, env),
+    quiet: values.quiet!,
+    verbose: values.verbose!,
   };
-  const showProgress = progressWanted(request, stdoutIsTerminal, env);
-  // Long transfers: live on a terminal; plain lines on stderr elsewhere (stdout keeps the report).
-  const transfers = new TransferDisplay(
-    showProgress ? "live" : values.quiet ? "off" : "lines",
-    (text) => writeAll(showProgress ? Deno.stdout : Deno.stderr, text),
-  );
-  transferDisplay = transfers;
-  const common = {
-    jobs,
-    settings,
-    taskFile: values.task,
-    onProgress: (p: CheckProgress) => transfers.update(p),
-  };
-
-  if (!multiLab) {
-    let report: GradeReport;
-    try {
-      report = await grade({
-        ...common,
-        lab: target,
-        submission: values.submission,
-        only,
-        onCheck: showProgress ? (check) => printProgress(check, undefined, request.color) : undefined,
-      });
-    } catch (error) {
-      const setup = error instanceof SetupError || error instanceof TaskConfigError;
-      const reason = setup
-        ? (error as Error).message
-        : `internal error: ${(error as Error)?.message ?? error}`;
-      console.error(`grade: ${setup ? reason : `internal error: ${(error as Error)?.stack ?? error}`}`);
-      const task = await taskIfReadable(target, values.task);
-      const fallback = ungradedReport({ lab: target, submission: values.submission, only }, task, reason);
-      const delivered = await deliver(fallback, request, env, { failed: true });
-      return Math.max(setup ? EXIT.usage : EXIT.internal, delivered);
-    }
-    const delivered = await deliver(report, request, env);
-    return Math.max(reportStatus(report), delivered);
-  }
-
-  const labs = target === "all"
-    ? knownLabs()
-    : [...new Set(target.split(",").map((s) => s.trim()).filter(Boolean))];
-  // Nothing graded, but a report all the same: each lab listed, worth 0.
-  const notGraded = async (reason: string): Promise<number> => {
-    console.error(`grade: ${reason}`);
-    const reports = await Promise.all(labs.map(async (lab) =>
-      ungradedReport(
-        { lab, submission: values.submission ? join(values.submission, lab) : undefined, only },
-        await taskIfReadable(lab),
-        reason,
-      )
-    ));
-    return Math.max(EXIT.usage, await deliver(reports, request, env, { failed: true }));
-  };
-  const unknown = labs.filter((lab) => !knownLabs().includes(lab));
-  if (labs.length === 0) return usageError(`no lab named in '${target}'`);
-  if (unknown.length > 0) {
-    return await notGraded(
-      `unknown lab${unknown.length === 1 ? "" : "s"} ${
-        unknown.map((l) => `'${l}'`).join(", ")
-      }; the labs are: ${knownLabs().join(", ")}`,
-    );
-  }
-  const tasks = new Map<string, TaskConfig>();
-  for (const lab of labs) {
-    try {
-      tasks.set(lab, await loadTaskConfig(labPaths(lab).taskYaml));
-    } catch (error) {
-      if (error instanceof TaskConfigError) return await notGraded(error.message);
-      throw error;
-    }
-  }
-  const onlyByLab = new Map<string, string[] | undefined>();
-  if (only && only.length > 0) {
-    const nowhere = only.filter((id) => !labs.some((lab) => tasks.get(lab)!.checks.some((c) => c.id === id)));
-    if (nowhere.length > 0) {
-      return await notGraded(
-        `no lab graded here has the check${nowhere.length === 1 ? "" : "s"} ${nowhere.join(", ")}`,
-      );
-    }
-    for (const lab of labs) {
-      const mine = only.filter((id) => tasks.get(lab)!.checks.some((c) => c.id === id));
-      if (mine.length > 0) onlyByLab.set(lab, mine);
-    }
-  } else {
-    for (const lab of labs) onlyByLab.set(lab, undefined);
-  }
-
-  const reports: GradeReport[] = [];
-  let status: number = EXIT.passed;
-  for (const [lab, labOnly] of onlyByLab) {
-    const options: GradeOptions = {
-      ...common,
-      lab,
-      submission: values.submission ? join(values.submission, lab) : undefined,
-      only: labOnly,
-      onCheck: showProgress ? (check) => printProgress(check, lab, request.color) : undefined,
-    };
-    try {
-      const report = await grade(options);
-      reports.push(report);
-      status = Math.max(status, reportStatus(report));
-    } catch (error) {
-      const setup = error instanceof SetupError || error instanceof TaskConfigError;
-      const message = setup
-        ? (error as Error).message
-        : `internal error: ${(error as Error)?.message ?? error}`;
-      console.error(`grade: ${lab}: ${setup ? message : (error as Error)?.stack ?? error}`);
-      // The lab still counts, with no points: a Classroom max_score must not
-      // shrink because one lab's folder is missing.
-      reports.push(
-        ungradedReport({ lab, submission: options.submission, only: labOnly }, tasks.get(lab), message),
-      );
-      status = Math.max(status, setup ? EXIT.usage : EXIT.internal);
-    }
-  }
-  return Math.max(status, await deliver(reports, request, env));
-}
-
-/** 0 when every check passed, else 1. */
-function reportStatus(report: GradeReport): number {
-  return report.score === report.max_score && !report.checks.some(countsAsFailure)
-    ? EXIT.passed
-    : EXIT.failed;
 }
 
 /**
@@ -292,7 +213,7 @@ function reportStatus(report: GradeReport): number {
  * get no report of errors on top; every other destination gets its report.
  */
 async function deliver(
-  input: GradeReport | GradeReport[],
+  input: Reports,
   request: DeliveryRequest,
   env: OutputEnv,
   { failed = false } = {},

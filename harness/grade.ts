@@ -13,11 +13,19 @@ import { PROGRESS_MARK } from "./check.ts";
 import type { Grader, ProgressEvent } from "./check.ts";
 import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
-import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
+import { knownLabs, labPaths } from "./labs.ts";
 import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
+import { Limiter } from "./limit.ts";
 import { nativeHelpers } from "./native.ts";
-import { countsAsFailure } from "./report.ts";
+import {
+  countsAsFailure,
+  gradedCheck,
+  gradeReport,
+  skippedCheck,
+  submissionLabel,
+  unrunCheck,
+} from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "./sandbox.ts";
@@ -166,19 +174,16 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       runners,
     };
     const checks = await runChecks(context, selected, jobs, options.onCheck, options.onProgress);
-    const score = checks.reduce((sum, c) => sum + c.points, 0);
-    return {
+    return gradeReport({
       lab: options.lab,
-      submission: options.submission ?? paths.taskDir.replace(`${REPO_ROOT}/`, ""),
+      submission: submissionLabel(options.lab, options.submission),
       language: built.language ?? null,
-      score,
-      max_score: checks.reduce((sum, c) => sum + c.max_points, 0),
       checks,
       build_output: built.output,
       isolation: isolation.mode,
       warnings,
       duration_ms: Math.round(performance.now() - started),
-    };
+    });
   } finally {
     await runners?.close();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
@@ -290,7 +295,7 @@ async function runChecks(
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
   const reports = new Map<string, Promise<CheckReport>>();
-  const slots = new Semaphore(jobs);
+  const slots = new Limiter(jobs);
   for (const check of selected) {
     reports.set(
       check.id,
@@ -301,11 +306,11 @@ async function runChecks(
         const blocker = needed.find((r) => countsAsFailure(r));
         let report: CheckReport;
         if (blocker) {
-          report = skipped(check, `skipped: it needs '${blocker.id}', which did not pass`);
+          report = skippedCheck(check, `skipped: it needs '${blocker.id}', which did not pass`);
         } else if (check.id === BUILD_CHECK) {
           report = buildReport(check, context.built);
         } else if (!context.built.program) {
-          report = skipped(check, "skipped: the submission did not build");
+          report = skippedCheck(check, "skipped: the submission did not build");
         } else {
           report = await slots.run(() =>
             context.deadline - performance.now() < MIN_CHECK_MS
@@ -313,7 +318,6 @@ async function runChecks(
               : runOneCheck(context, check, onProgress)
           );
         }
-        if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
         onCheck?.(report);
         return report;
       })(),
@@ -326,49 +330,21 @@ async function runChecks(
 const MIN_CHECK_MS = 1000;
 
 function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
-  return {
-    ...skipped(check, ""),
-    status: "error",
-    rationale: `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
-  };
-}
-
-/** Whether a check is reported, not scored: advice its task gives no points. */
-function reportedOnly(check: CheckConfig): boolean {
-  return check.advice && check.points === 0;
-}
-
-function skipped(check: CheckConfig, rationale: string): CheckReport {
-  return {
-    id: check.id,
-    title: check.title,
-    status: "skip",
-    advice: reportedOnly(check),
-    points: 0,
-    max_points: check.points,
-    rationale,
-    hint: "",
-    transcript: "",
-    duration_ms: 0,
-    notes: [],
-  };
+  return unrunCheck(
+    check,
+    `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
+  );
 }
 
 function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
   const ok = built.program !== undefined;
-  return {
-    id: check.id,
-    title: check.title,
-    status: ok ? "pass" : "fail",
-    advice: reportedOnly(check),
-    points: ok ? check.points : 0,
-    max_points: check.points,
+  const finding = {
+    status: ok ? "pass" as const : "fail" as const,
     rationale: ok ? "" : built.failure ?? "the build failed",
-    hint: ok ? "" : check.hint ?? "",
     transcript: "",
-    duration_ms: built.durationMs,
     notes: built.notes,
   };
+  return gradedCheck(check, finding, built.durationMs);
 }
 
 /**
@@ -444,41 +420,5 @@ async function runOneCheck(
       notes: [],
     };
   }
-  const passed = outcome.status === "pass";
-  const advice = reportedOnly(check);
-  return {
-    id: check.id,
-    title: check.title,
-    status: advice && outcome.status === "fail" ? "advice" : outcome.status,
-    advice,
-    points: passed ? check.points : 0,
-    max_points: check.points,
-    rationale: outcome.rationale ?? "",
-    hint: passed ? "" : outcome.hint ?? check.hint ?? "",
-    transcript: outcome.transcript,
-    duration_ms: Math.round(performance.now() - started),
-    notes: outcome.notes,
-  };
-}
-
-/** Runs at most `size` tasks at once. */
-class Semaphore {
-  #free: number;
-  readonly #queue: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#queue.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#queue.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
+  return gradedCheck(check, outcome, Math.round(performance.now() - started));
 }

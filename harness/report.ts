@@ -1,9 +1,14 @@
 /**
- * A grading's result and its renderings. The JSON shape is part of the
- * tool's interface (documented in the README).
+ * The report model: what a grading found, and the one way to make each kind
+ * of report, so a check report or a lab's report has the same shape (and its
+ * score the same sum) wherever it is made: the grading, a submission that
+ * cannot be graded, a batch. The JSON shape is part of the tool's interface
+ * (documented in the README); the renderings live in `formats/`.
  *
  * @module
  */
+
+import { labPaths, REPO_ROOT } from "./labs.ts";
 
 /**
  * The outcome of one check. `advice`: an advice check (behaviour beyond the
@@ -76,20 +81,6 @@ export interface GradeReport {
   not_graded?: string;
 }
 
-/** Output options shared by the renderers. */
-export interface RenderOptions {
-  verbose?: boolean;
-  color?: boolean;
-}
-
-const SYMBOL: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–", error: "!", advice: "i" };
-const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90", error: "35", advice: "33" };
-
-/** The points column of a check: `advice` for one that is reported, not scored. */
-export function pointsColumn(check: CheckReport): string {
-  return check.advice ? "advice" : `${fmtPoints(check.points)}/${fmtPoints(check.max_points)}`;
-}
-
 /**
  * Whether a check counts against the submission: it did not pass and is
  * scored (a reported advice is not a failure).
@@ -106,198 +97,220 @@ export function countsAsFailure(check: Pick<CheckReport, "status" | "advice">): 
 }
 
 /**
- * Renders a report for people: a line per check, and under each failed
- * check its rationale, hint and the end of its transcript.
- *
- * @example
- * ```ts ignore
- * import { renderText } from "./report.ts";
- * console.log(renderText(report, { verbose: false, color: false }));
- * ```
+ * What a check's report takes from its entry in `task.yaml` (a `CheckConfig`
+ * fits).
  */
-export function renderText(report: GradeReport, options: RenderOptions = {}): string {
-  const paint = (code: string, text: string) => paintIf(options.color, code, text);
-  const lines: string[] = [];
-  lines.push(
-    `${report.lab}: ${visibleText(report.submission)}${
-      report.language ? ` (${report.language === "c" ? "C" : "Python"})` : ""
-    }`,
-  );
-  for (const warning of report.warnings) lines.push(paint("33", `warning: ${visibleText(warning)}`));
-  lines.push("");
-  const shown = report.checks.filter((check) => !hiddenFromStudents(check));
-  const idWidth = Math.max(0, ...shown.map((c) => c.id.length));
-  for (const check of shown) {
-    const points = pointsColumn(check);
-    lines.push(
-      `${paint(COLOR[check.status], SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${
-        points.padStart(7)
-      }  ${check.title}`,
-    );
-    const indent = "      ";
-    for (const note of check.notes) lines.push(`${indent}${visibleText(note)}`);
-    if (check.status === "pass" && !options.verbose) continue;
-    if (check.rationale) lines.push(...wrap(visibleText(check.rationale), `${indent}`));
-    if (check.hint) lines.push(...wrap(`hint: ${visibleText(check.hint)}`, indent));
-    if (check.id === "build" && report.build_output.trim() && (check.status !== "pass" || options.verbose)) {
-      lines.push(`${indent}compiler output:`);
-      lines.push(
-        ...visibleText(report.build_output.trimEnd()).split("\n").slice(0, 30).map((l) => `${indent}  ${l}`),
-      );
-    }
-    if (check.transcript && (check.status === "fail" || check.status === "error" || options.verbose)) {
-      lines.push(`${indent}transcript:`);
-      lines.push(...visibleText(check.transcript).split("\n").map((l) => `${indent}  ${l}`));
-    }
-  }
-  if (report.checks.find((c) => c.id === "build")?.status === "pass" && report.build_output.trim()) {
-    const warnings = report.build_output.split("\n").filter((l) => /warning:/.test(l)).length;
-    if (warnings > 0 && !options.verbose) {
-      lines.push(
-        "",
-        `The build printed ${warnings} warning${warnings === 1 ? "" : "s"} (--verbose shows them).`,
-      );
-    }
-  }
-  const hidden = hiddenChecksLine(report);
-  if (hidden) lines.push("", hidden);
-  lines.push("");
-  lines.push(scoreLine(report, options));
-  return lines.join("\n");
+export interface CheckEntry {
+  id: string;
+  title: string;
+  points: number;
+  advice?: boolean;
+  visibility?: CheckVisibility;
+  /** Shown when the check did not pass and found no hint of its own. */
+  hint?: string;
+}
+
+/** What a check that ran found (a runner's `CheckOutcome` fits). */
+export interface CheckFinding {
+  status: "pass" | "fail" | "error";
+  rationale?: string;
+  hint?: string;
+  transcript: string;
+  notes: string[];
 }
 
 /**
- * What students are told of the checks kept from them: how many, and the
- * points they gave (the total shows those anyway); empty when there are none.
- *
- * @example
- * ```ts ignore
- * import { hiddenChecksLine } from "./report.ts";
- * hiddenChecksLine(report); // "2 hidden checks: 3/4 points (your instructor sees their results)"
- * ```
- */
-export function hiddenChecksLine(report: GradeReport): string {
-  const hidden = report.checks.filter(hiddenFromStudents);
-  if (hidden.length === 0) return "";
-  const points = hidden.reduce((sum, check) => sum + check.points, 0);
-  const max = hidden.reduce((sum, check) => sum + check.max_points, 0);
-  return `${hidden.length} hidden check${hidden.length === 1 ? "" : "s"}: ${fmtPoints(points)}/${
-    fmtPoints(max)
-  } points (your instructor sees their results)`;
-}
-
-/**
- * The last line of the text report: points, checks passed and time (what
- * `--quiet` prints).
- *
- * @example
- * ```ts ignore
- * import { scoreLine } from "./report.ts";
- * scoreLine(report); // "Score: 20/22 (11/12 checks passed) in 3.1 s"
- * ```
- */
-export function scoreLine(report: GradeReport, options: RenderOptions = {}): string {
-  const scored = report.checks.filter((c) => !c.advice);
-  const passed = scored.filter((c) => c.status === "pass").length;
-  const advised = report.checks.filter((c) => c.status === "advice").length;
-  return paintIf(
-    options.color,
-    report.score === report.max_score ? "32" : "1",
-    `Score: ${fmtPoints(report.score)}/${
-      fmtPoints(report.max_score)
-    } (${passed}/${scored.length} checks passed${advised > 0 ? `, ${advised} advice` : ""}) in ${
-      (report.duration_ms / 1000).toFixed(1)
-    } s`,
-  );
-}
-
-/**
- * One line for a check that just finished (live progress on a terminal).
- *
- * @example
- * ```ts ignore
- * import { progressLine } from "./report.ts";
- * progressLine(check, { lab: "client-server" }); // "✓ client-server build  1/1  0.4 s"
- * ```
- */
-export function progressLine(check: CheckReport, options: RenderOptions & { lab?: string } = {}): string {
-  const points = pointsColumn(check);
-  const seconds = `${(check.duration_ms / 1000).toFixed(1)} s`;
-  return `${paintIf(options.color, COLOR[check.status], SYMBOL[check.status])} ${
-    options.lab ? `${options.lab} ` : ""
-  }${check.id}  ${points}  ${paintIf(options.color, "90", seconds)}`;
-}
-
-/**
- * Whether to colour what goes to a stream: only a terminal, and never when
- * `NO_COLOR` is set to anything but the empty string (no-color.org).
+ * The report of a check that ran: its points if it passed, else 0 and a
+ * hint (its own, or the task's). An advice check, one reported and not
+ * scored, that finds something says `advice`, not `fail`.
  *
  * @example
  * ```ts
- * import { colorWanted } from "./report.ts";
- * colorWanted(true, { NO_COLOR: "1" }); // false
+ * import { gradedCheck } from "./report.ts";
+ * const entry = { id: "build", title: "Builds", points: 1, hint: "run make" };
+ * gradedCheck(entry, { status: "fail", rationale: "make failed", transcript: "", notes: [] }, 420).hint;
+ * // "run make"
  * ```
  */
-export function colorWanted(isTerminal: boolean, env: Record<string, string | undefined>): boolean {
-  return isTerminal && !env.NO_COLOR;
+export function gradedCheck(entry: CheckEntry, finding: CheckFinding, durationMs: number): CheckReport {
+  const passed = finding.status === "pass";
+  const advice = reportedOnly(entry);
+  return withVisibility(entry, {
+    id: entry.id,
+    title: entry.title,
+    status: advice && finding.status === "fail" ? "advice" : finding.status,
+    advice,
+    points: passed ? entry.points : 0,
+    max_points: entry.points,
+    rationale: finding.rationale ?? "",
+    hint: passed ? "" : finding.hint ?? entry.hint ?? "",
+    transcript: finding.transcript,
+    duration_ms: durationMs,
+    notes: finding.notes,
+  });
 }
 
 /**
- * Student output made safe to print: control characters other than tab and
- * newline (escape sequences, carriage returns, bells, C1 controls) become
- * `\xNN` text, so a student's program cannot colour, move or clear the
- * reader's terminal, and a report outside a terminal holds no colour codes.
+ * The report of a check that was not run because of another's result
+ * (`skip`, worth 0).
  *
  * @example
  * ```ts
- * import { visibleText } from "./report.ts";
- * visibleText("\x1b[31mred\x1b[0m\n"); // "\\x1b[31mred\\x1b[0m\n"
+ * import { skippedCheck } from "./report.ts";
+ * skippedCheck({ id: "echo", title: "Echoes", points: 2 }, "skipped: the submission did not build").status;
+ * // "skip"
  * ```
  */
-export function visibleText(text: string): string {
-  return text.replace(
-    CONTROL_BUT_TAB_AND_NEWLINE,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
-
-// deno-lint-ignore no-control-regex
-const CONTROL_BUT_TAB_AND_NEWLINE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-
-function paintIf(color: boolean | undefined, code: string, text: string): string {
-  return color ? `\x1b[${code}m${text}\x1b[0m` : text;
+export function skippedCheck(entry: CheckEntry, rationale: string): CheckReport {
+  return withVisibility(entry, unscored(entry, "skip", rationale));
 }
 
 /**
- * Renders the JSON report.
+ * The report of a check that could not be run at all (`error`, worth 0):
+ * the grading ran out of time before it, or the submission could not be
+ * graded.
  *
  * @example
- * ```ts ignore
- * import { renderJson } from "./report.ts";
- * const parsed = JSON.parse(renderJson(report));
+ * ```ts
+ * import { unrunCheck } from "./report.ts";
+ * unrunCheck({ id: "echo", title: "Echoes", points: 2 }, "not run: the grading used up its time budget").max_points;
+ * // 2
  * ```
  */
-export function renderJson(report: GradeReport): string {
-  return JSON.stringify(report, null, 2);
+export function unrunCheck(entry: CheckEntry, rationale: string): CheckReport {
+  return withVisibility(entry, unscored(entry, "error", rationale));
 }
 
-function fmtPoints(points: number): string {
-  return Number.isInteger(points) ? String(points) : points.toFixed(1);
+/** A lab's report before its score is summed from its checks. */
+export type GradeReportParts = Omit<GradeReport, "score" | "max_score">;
+
+/**
+ * A lab's report, its score and maximum the sums of its checks' points.
+ *
+ * @example
+ * ```ts
+ * import { gradeReport, skippedCheck } from "./report.ts";
+ * const report = gradeReport({
+ *   lab: "demo",
+ *   submission: "tasks/demo",
+ *   language: "c",
+ *   checks: [skippedCheck({ id: "echo", title: "Echoes", points: 2 }, "skipped")],
+ *   build_output: "",
+ *   isolation: "namespaces",
+ *   warnings: [],
+ *   duration_ms: 10,
+ * });
+ * report.max_score; // 2
+ * ```
+ */
+export function gradeReport(parts: GradeReportParts): GradeReport {
+  const { lab, submission, language, checks, build_output, isolation, warnings, duration_ms, not_graded } =
+    parts;
+  return {
+    lab,
+    submission,
+    language,
+    score: checks.reduce((sum, check) => sum + check.points, 0),
+    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
+    checks,
+    build_output,
+    isolation,
+    warnings,
+    duration_ms,
+    ...(not_graded === undefined ? {} : { not_graded }),
+  };
 }
 
-function wrap(text: string, indent: string, width = 100): string[] {
-  const out: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let line = "";
-    for (const word of paragraph.split(" ")) {
-      if (line && line.length + word.length + 1 > width - indent.length) {
-        out.push(indent + line);
-        line = word;
-      } else {
-        line = line ? `${line} ${word}` : word;
-      }
-    }
-    out.push(indent + line);
-  }
-  return out;
+/** What a report of a lab that could not be graded says of it. */
+export interface NotGradedWhere {
+  lab: string;
+  /** The submission as given, if any (`tasks/<lab>` otherwise). */
+  submission?: string;
+  /** The lab's checks, when its task could be read. */
+  checks?: CheckEntry[];
+  /** `--only`: the checks asked for (unknown ids are ignored). */
+  only?: string[];
+}
+
+/**
+ * The report of a lab that could not be graded (a setup or internal error,
+ * a submission missing from a batch): every check listed, an `error` worth
+ * 0 with the reason, the maximum kept. Consumers (a gradebook, the Classroom
+ * reporter, Gradescope, CI test views) then record a 0 per check with the
+ * reason, where no checks would leave them blank or "failed to execute".
+ * Without the lab's checks (an unknown lab, a `task.yaml` that does not
+ * parse) it holds one `build` check worth 0.
+ *
+ * @example
+ * ```ts
+ * import { notGradedReport } from "./report.ts";
+ * const report = notGradedReport({ lab: "nope" }, "unknown lab 'nope'");
+ * report.checks[0].status; // "error"
+ * report.not_graded; // "unknown lab 'nope'"
+ * ```
+ */
+export function notGradedReport(where: NotGradedWhere, reason: string): GradeReport {
+  const all = where.checks ?? [UNKNOWN_BUILD];
+  const asked = all.filter((check) => where.only?.includes(check.id));
+  return gradeReport({
+    lab: where.lab,
+    submission: submissionLabel(where.lab, where.submission),
+    language: null,
+    checks: (asked.length > 0 ? asked : all).map((check) => unrunCheck(check, `not graded: ${reason}`)),
+    build_output: "",
+    isolation: "none",
+    warnings: [`not graded: ${reason}`],
+    duration_ms: 0,
+    not_graded: reason,
+  });
+}
+
+/**
+ * How a report names the submission: as given, or the lab's starter code
+ * relative to the grader's root.
+ *
+ * @example
+ * ```ts
+ * import { submissionLabel } from "./report.ts";
+ * submissionLabel("client-server"); // "tasks/client-server"
+ * submissionLabel("client-server", "~/work"); // "~/work"
+ * ```
+ */
+export function submissionLabel(lab: string, submission?: string): string {
+  return submission ?? labPaths(lab).taskDir.replace(`${REPO_ROOT}/`, "");
+}
+
+/** The check every report has even when the lab's task is unknown. */
+const UNKNOWN_BUILD: CheckEntry = {
+  id: "build",
+  title: "Builds with make (C) or compiles (Python)",
+  points: 0,
+};
+
+/** Whether a check is reported, not scored: advice its task gives no points. */
+function reportedOnly(entry: CheckEntry): boolean {
+  return (entry.advice ?? false) && entry.points === 0;
+}
+
+function unscored(entry: CheckEntry, status: "skip" | "error", rationale: string): CheckReport {
+  return {
+    id: entry.id,
+    title: entry.title,
+    status,
+    advice: reportedOnly(entry),
+    points: 0,
+    max_points: entry.points,
+    rationale,
+    hint: "",
+    transcript: "",
+    duration_ms: 0,
+    notes: [],
+  };
+}
+
+/** The check's visibility, last in the report, when `task.yaml` keeps it from students. */
+function withVisibility(entry: CheckEntry, report: CheckReport): CheckReport {
+  return entry.visibility && entry.visibility !== "visible"
+    ? { ...report, visibility: entry.visibility }
+    : report;
 }

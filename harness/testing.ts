@@ -13,6 +13,7 @@ import { parse } from "yaml";
 import { grade } from "./grade.ts";
 import type { GradeOptions } from "./grade.ts";
 import { labPaths, REPO_ROOT } from "./labs.ts";
+import { mapLimited } from "./limit.ts";
 import type { GradeReport } from "./report.ts";
 import { gradeCommand } from "./self.ts";
 import { loadTaskConfig } from "./task_config.ts";
@@ -89,21 +90,6 @@ export function fixtureMismatch(report: GradeReport, fails: string[]): string | 
     if (!report.checks.some((c) => c.id === id)) problems.push(`${id} is not a check of ${report.lab}`);
   }
   return problems.length > 0 ? problems.join("\n  ") : undefined;
-}
-
-/** Runs `work` over `items`, `limit` at a time, keeping order. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]);
-      }
-    }),
-  );
-  return results;
 }
 
 /** Options of {@link defineLabTests}. */

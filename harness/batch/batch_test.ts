@@ -37,6 +37,11 @@ async function batch(task: "grade-all" | "merge-grades", args: string[]) {
   return text;
 }
 
+/** `count` checks that errored, worth 0. */
+function erroredChecks(count: number): [string, number][] {
+  return Array.from({ length: count }, () => ["error", 0]);
+}
+
 function parseCsv(text: string): string[][] {
   return text.trimEnd().split("\r\n").map((line) => line.split(","));
 }
@@ -67,6 +72,18 @@ Deno.test("grade-all: the gradebook agrees with single gradings, sharded runs me
     }
     const gus = rows.find((r) => r[0] === "gus")!;
     assert.equal(gus[header.indexOf("total")], "0");
+    // Stored like any report that could not be graded: every check listed, an error worth 0.
+    const gusReport = JSON.parse(await Deno.readTextFile(join(out, "all/reports/gus/client-server.json")));
+    assert.equal(gusReport.missing, true);
+    assert.match(gusReport.not_graded, /handed nothing in/);
+    assert.ok(gusReport.checks.length > 0, "every check listed");
+    assert.deepEqual(
+      gusReport.checks.map((c: { id: string; status: string; points: number }) => [c.status, c.points]),
+      erroredChecks(gusReport.checks.length),
+    );
+    for (const column of header.filter((h) => h.startsWith("client-server/"))) {
+      assert.equal(gus[header.indexOf(column)], "0", `gus ${column}`);
+    }
 
     for (const shard of ["1/2", "2/2"]) {
       await batch("grade-all", [

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { formatPoints } from "../formats/common.ts";
 import type { ClassResults, StoredResult } from "./gradebook.ts";
 
 /** Per-lab figures the page shows. */
@@ -105,14 +106,16 @@ function labSection(summary: LabSummary): string {
     `${summary.graded} graded`,
     summary.missing ? `${summary.missing} missing` : "",
     summary.errors ? `${summary.errors} could not be graded` : "",
-    sorted.length ? `median ${median}/${summary.maxScore}` : "",
+    sorted.length ? `median ${formatPoints(median)}/${formatPoints(summary.maxScore)}` : "",
   ].filter(Boolean).join(" · ");
   const rows = summary.checks.map((check) => {
     const rate = check.graded ? check.passed / check.graded : 0;
     return `<tr class="${rate < 0.5 ? "low" : ""}"><td><code>${escape(check.id)}</code><br>${
       escape(check.title)
     }</td>` +
-      `<td class="num">${check.maxPoints}</td><td class="num">${check.passed}/${check.graded}</td>` +
+      `<td class="num">${
+        formatPoints(check.maxPoints)
+      }</td><td class="num">${check.passed}/${check.graded}</td>` +
       `<td><div class="meter" title="${Math.round(rate * 100)}%"><span style="width:${
         (rate * 100).toFixed(1)
       }%"></span></div></td>` +

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { notGradedReport } from "../report.ts";
 import type { CheckReport } from "../report.ts";
 import { renderClassReport, summarizeLab } from "./class_report.ts";
 import type { ClassResults, StoredResult } from "./gradebook.ts";
@@ -38,13 +39,26 @@ function result(passes: boolean[]): StoredResult {
   };
 }
 
+/** A lab handed nothing in for, as a batch stores it: every check listed, an error worth 0. */
+function missing(): StoredResult {
+  const checks = result([true, true, true]).checks.map((c) => ({
+    id: c.id,
+    title: c.title,
+    points: c.max_points,
+  }));
+  return {
+    ...notGradedReport({ lab: "client-server", submission: "", checks }, "nothing handed in"),
+    missing: true,
+  };
+}
+
 const RESULTS: ClassResults = {
   labs: ["client-server"],
   results: new Map([
     ["ada", new Map([["client-server", result([true, true, true])]])],
     ["bob", new Map([["client-server", result([true, false, true])]])],
     ["cyd", new Map([["client-server", result([true, false, false])]])],
-    ["dee", new Map([["client-server", { ...result([]), missing: true, max_score: 6 }]])],
+    ["dee", new Map([["client-server", missing()]])],
   ]),
 };
 

@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import { formatPoints } from "../formats/common.ts";
 import type { GradeReport } from "../report.ts";
 
 /** A stored result: a grade report, or why there is none. */
@@ -108,13 +109,13 @@ export function gradebookRows(results: ClassResults): string[][] {
     for (const { lab, checks } of columns) {
       const result = byLab.get(lab);
       total += result?.score ?? 0;
-      row.push(result ? points(result.score) : "");
+      row.push(result ? formatPoints(result.score) : "");
       for (const id of checks) {
         const check = result?.checks.find((c) => c.id === id);
-        row.push(check ? points(check.points) : "");
+        row.push(check ? formatPoints(check.points) : "");
       }
     }
-    row.push(points(total));
+    row.push(formatPoints(total));
     rows.push(row);
   }
   return rows;
@@ -132,8 +133,4 @@ export function gradebookRows(results: ClassResults): string[][] {
 export function toCsv(rows: string[][]): string {
   const cell = (value: string) => /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
   return rows.map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
-}
-
-function points(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }

@@ -9,8 +9,11 @@
 
 import { dirname } from "node:path";
 import { labPaths } from "../labs.ts";
+import { mapLimited } from "../limit.ts";
 import { gradeCommand } from "../self.ts";
+import { notGradedReport } from "../report.ts";
 import { loadTaskConfig } from "../task_config.ts";
+import type { TaskConfig } from "../task_config.ts";
 import { DeadlineError, withDeadline } from "../wait.ts";
 import { renderClassReport } from "./class_report.ts";
 import { fingerprint, graderFingerprint } from "../fingerprint.ts";
@@ -71,7 +74,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
   );
   const summary: BatchSummary = { graded: 0, reused: 0, missing: 0, errors: 0 };
   const started = performance.now();
-  let done = 0, failing = 0, next = 0;
+  let done = 0, failing = 0;
   const jobs = Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
 
   const gradeOne = async (submission: Submission) => {
@@ -81,7 +84,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
     let result: StoredResult;
     let outcome: string;
     if (!submission.dir) {
-      result = missingResult(submission, task.checks.reduce((sum, c) => sum + c.points, 0));
+      result = missingResult(submission, task);
       summary.missing++;
       outcome = "missing";
     } else {
@@ -92,8 +95,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
         summary.reused++;
         outcome = `${result.score}/${result.max_score} (unchanged)`;
       } else {
-        const maxScore = task.checks.reduce((sum, c) => sum + c.points, 0);
-        result = await gradeInProcess(submission, task.limits.grading_timeout_ms, maxScore);
+        result = await gradeInProcess(submission, task);
         result.submission_key = key;
         if (result.grader_error) summary.errors++;
         else summary.graded++;
@@ -116,11 +118,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
     });
   };
 
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, options.submissions.length) }, async () => {
-      while (next < options.submissions.length) await gradeOne(options.submissions[next++]);
-    }),
-  );
+  await mapLimited(options.submissions, jobs, gradeOne);
   await writeClassFiles(options.outDir, [options.outDir]);
   return summary;
 }
@@ -151,28 +149,17 @@ async function reusable(file: string, key: string): Promise<StoredResult | undef
   }
 }
 
-function missingResult(submission: Submission, maxScore: number): StoredResult {
+/** A lab the student handed nothing in for: graded as nothing, every check worth 0. */
+function missingResult(submission: Submission, task: TaskConfig): StoredResult {
+  const reason = `${submission.student} handed nothing in for ${submission.lab}`;
   return {
-    lab: submission.lab,
-    submission: "",
-    language: null,
-    score: 0,
-    max_score: maxScore,
-    checks: [],
-    build_output: "",
-    isolation: "",
-    warnings: [],
-    duration_ms: 0,
+    ...notGradedReport({ lab: submission.lab, submission: "", checks: task.checks }, reason),
     missing: true,
   };
 }
 
 /** Grades one submission in a grader process of its own; never throws. */
-async function gradeInProcess(
-  submission: Submission,
-  gradingTimeoutMs: number,
-  maxScore: number,
-): Promise<StoredResult> {
+async function gradeInProcess(submission: Submission, task: TaskConfig): Promise<StoredResult> {
   const [deno, ...args] = await gradeCommand();
   const child = new Deno.Command(deno, {
     args: [...args, submission.lab, "--submission", submission.dir!, "--format", "json", "--jobs", "1"],
@@ -185,12 +172,12 @@ async function gradeInProcess(
   const output = child.output();
   try {
     // The grader keeps its own deadline; this one only guards against the grader itself hanging.
-    const result = await withDeadline(output, gradingTimeoutMs + 60_000, "the grader");
+    const result = await withDeadline(output, task.limits.grading_timeout_ms + 60_000, "the grader");
     const stdout = new TextDecoder().decode(result.stdout);
     if (result.code === 0 || result.code === 1) return JSON.parse(stdout) as StoredResult;
     return errorResult(
       submission,
-      maxScore,
+      task,
       `the grader exited with status ${result.code}: ${
         new TextDecoder().decode(result.stderr).trim().slice(-1000)
       }`,
@@ -203,21 +190,18 @@ async function gradeInProcess(
         // Already gone.
       }
       await output.catch(() => {});
-      return errorResult(submission, maxScore, "the grader did not finish in time and was stopped");
+      return errorResult(submission, task, "the grader did not finish in time and was stopped");
     }
     return errorResult(
       submission,
-      maxScore,
+      task,
       `the grader's report could not be read: ${(error as Error).message}`,
     );
   }
 }
 
-function errorResult(submission: Submission, maxScore: number, message: string): StoredResult {
-  return {
-    ...missingResult(submission, maxScore),
-    missing: undefined,
-    submission: submission.dir ?? "",
-    grader_error: message,
-  };
+/** A submission the grader could not report on (it crashed or hung): not graded, every check worth 0. */
+function errorResult(submission: Submission, task: TaskConfig, message: string): StoredResult {
+  const where = { lab: submission.lab, submission: submission.dir ?? "", checks: task.checks };
+  return { ...notGradedReport(where, message), grader_error: message };
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { XMLParser } from "fast-xml-parser";
-import { countsAsFailure, renderText, scoreLine } from "../report.ts";
+import { countsAsFailure } from "../report.ts";
 import type { GradeReport } from "../report.ts";
 import { classroomResult } from "./classroom.ts";
 import { githubAnnotations, githubStepSummary } from "./github.ts";
 import { gradescopeResults } from "./gradescope.ts";
 import { renderJunit } from "./junit.ts";
+import { renderText, scoreLine } from "./text.ts";
 import { passingReport, sampleCheck } from "./sample.ts";
 
 /** Every scored check passed; one advice check (worth nothing) has advice to give. */

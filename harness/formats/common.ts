@@ -141,14 +141,55 @@ export function clip(text: string, max: number): string {
 }
 
 /**
- * `1`, `2.5`: points as people write them.
+ * Points as people write them, the same in every format and line: whole
+ * points without decimals, others to at most two decimals, trailing zeros
+ * dropped (a sum such as 0.1 + 0.2 prints as 0.3).
  *
  * @example
  * ```ts
  * import { formatPoints } from "./common.ts";
+ * formatPoints(3); // "3"
  * formatPoints(2.5); // "2.5"
+ * formatPoints(10.05); // "10.05"
+ * formatPoints(0.1 + 0.2); // "0.3"
  * ```
  */
 export function formatPoints(points: number): string {
   return Number.isInteger(points) ? String(points) : String(Math.round(points * 100) / 100);
 }
+
+/**
+ * A check's points as `points/max`, or `advice` for one that is reported,
+ * not scored.
+ *
+ * @example
+ * ```ts ignore
+ * import { pointsColumn } from "./common.ts";
+ * pointsColumn(check); // "0/2"
+ * ```
+ */
+export function pointsColumn(check: CheckReport): string {
+  return check.advice ? "advice" : `${formatPoints(check.points)}/${formatPoints(check.max_points)}`;
+}
+
+/**
+ * Student output made safe to print: control characters other than tab and
+ * newline (escape sequences, carriage returns, bells, C1 controls) become
+ * `\xNN` text, so a student's program cannot colour, move or clear the
+ * reader's terminal, and a report outside a terminal holds no colour codes.
+ *
+ * @example
+ * ```ts
+ * import { visibleText } from "./common.ts";
+ * visibleText("\x1b[31mred\x1b[0m\n"); // "\\x1b[31mred\\x1b[0m\n"
+ * ```
+ */
+export function visibleText(text: string): string {
+  return text.replace(
+    CONTROL_BUT_TAB_AND_NEWLINE,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_BUT_TAB_AND_NEWLINE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;

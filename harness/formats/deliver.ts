@@ -92,6 +92,20 @@ export function progressWanted(request: DeliveryRequest, stdoutIsTerminal: boole
 }
 
 /**
+ * Whether to colour what goes to a stream: only a terminal, and never when
+ * `NO_COLOR` is set to anything but the empty string (no-color.org).
+ *
+ * @example
+ * ```ts
+ * import { colorWanted } from "./deliver.ts";
+ * colorWanted(true, { NO_COLOR: "1" }); // false
+ * ```
+ */
+export function colorWanted(isTerminal: boolean, env: OutputEnv): boolean {
+  return isTerminal && !env.NO_COLOR;
+}
+
+/**
  * What to print and write for a run.
  *
  * @example

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { colorWanted } from "../report.ts";
 import { decodeBase64 } from "./classroom.ts";
-import { payloadDestination, planDelivery, progressWanted } from "./deliver.ts";
+import { colorWanted, payloadDestination, planDelivery, progressWanted } from "./deliver.ts";
 import type { Delivery, DeliveryRequest } from "./deliver.ts";
 import { FORMAT_NAMES } from "./mod.ts";
 import { passingReport, sampleReport } from "./sample.ts";
@@ -41,7 +40,7 @@ Deno.test("deliver: classroom under GitHub Actions appends result=<base64> to GI
   const payload = JSON.parse(decodeBase64(output.text.replace(/^result=/, "").trim()));
   assert.equal(payload.version, 1);
   assert.match(plan.stdout, /^client-server: tasks\/client-server \(C\)\n/);
-  assert.match(plan.stdout, /Score: 3\.3\/10\.1/);
+  assert.match(plan.stdout, /Score: 3\.3\/10\.05/);
   assert.ok(plan.writes.some((w) => w.path === "/gh/summary"));
 });
 
@@ -86,7 +85,7 @@ Deno.test("deliver: colour only on standard output, never in files or machine fo
 
 Deno.test("deliver: --quiet prints only the final score line", () => {
   const one = planDelivery(sampleReport(), { format: "text", quiet: true }, {});
-  assert.match(one.stdout, /^Score: 3\.3\/10\.1 \(3\/7 checks passed\) in 3\.5 s\n$/);
+  assert.match(one.stdout, /^Score: 3\.3\/10\.05 \(3\/7 checks passed\) in 3\.5 s\n$/);
   const several = planDelivery([sampleReport(), passingReport()], { format: "text", quiet: true }, {});
   assert.equal(several.stdout, "Total: 10.3/17.05 (client-server 3.3/10.05, fork-server 7/7)\n");
   const classroom = planDelivery(sampleReport(), { format: "classroom", quiet: true }, GITHUB);

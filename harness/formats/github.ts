@@ -12,7 +12,7 @@
  * @module
  */
 
-import { hiddenFromStudents, visibleText } from "../report.ts";
+import { hiddenFromStudents } from "../report.ts";
 import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
 import {
   checkMessage,
@@ -20,9 +20,11 @@ import {
   clip,
   formatPoints,
   isMultiLab,
+  pointsColumn,
   reportList,
   runScore,
   sumInOrder,
+  visibleText,
 } from "./common.ts";
 import type { Reports } from "./common.ts";
 
@@ -246,7 +248,7 @@ function labSummary(report: GradeReport): string[] {
 }
 
 function row(check: CheckReport): string {
-  const points = check.advice ? "advice" : `${formatPoints(check.points)}/${formatPoints(check.max_points)}`;
+  const points = pointsColumn(check);
   const what = markdownCell(clip(checkMessage(check), MAX_SUMMARY_CELL));
   return `| ${MARK[check.status]} | ${markdownCell(check.title)} | ${points} | ${what} |`;
 }

@@ -8,7 +8,7 @@ import {
   markdownCell,
   onGithubActions,
 } from "./github.ts";
-import { visibleText } from "../report.ts";
+import { visibleText } from "./common.ts";
 import { NASTY, passingReport, sampleReport } from "./sample.ts";
 
 /** Reads a workflow command line back as the runner does. */

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { renderJson } from "../report.ts";
 import type { GradeReport } from "../report.ts";
 import { isMultiLab, reportList, runScore } from "./common.ts";
 import type { Reports } from "./common.ts";
@@ -28,7 +27,8 @@ export interface MultiLabJson {
  * ```
  */
 export function renderJsonReports(input: Reports): string {
-  if (!isMultiLab(input)) return renderJson(reportList(input)[0]);
-  const run: MultiLabJson = { ...runScore(input), labs: reportList(input) };
+  const run: GradeReport | MultiLabJson = isMultiLab(input)
+    ? { ...runScore(input), labs: reportList(input) }
+    : reportList(input)[0];
   return JSON.stringify(run, null, 2);
 }

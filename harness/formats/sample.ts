@@ -6,6 +6,7 @@
  * @module
  */
 
+import { gradeReport } from "../report.ts";
 import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
 
 /** Text no format may pass through unescaped. */
@@ -72,18 +73,16 @@ export function sampleReport(lab = "client-server"): GradeReport {
       transcript: NASTY,
     }),
   ];
-  return {
+  return gradeReport({
     lab,
     submission: `tasks/${lab}`,
     language: "c",
-    score: checks.reduce((sum, check) => sum + check.points, 0),
-    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
     checks,
     build_output: "server.c:1:10: fatal error: <stdio.hh>: No such file or directory\n",
     isolation: "namespaces",
     warnings: ["a warning with <markup> & 100%"],
     duration_ms: 3456,
-  };
+  });
 }
 
 /**
@@ -101,16 +100,14 @@ export function passingReport(lab = "fork-server"): GradeReport {
     sampleCheck("serves", "pass", 4),
     sampleCheck("reaps", "pass", 2),
   ];
-  return {
+  return gradeReport({
     lab,
     submission: `tasks/${lab}`,
     language: "python",
-    score: 7,
-    max_score: 7,
     checks,
     build_output: "",
     isolation: "namespaces",
     warnings: [],
     duration_ms: 1000,
-  };
+  });
 }

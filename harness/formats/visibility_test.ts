@@ -4,30 +4,28 @@
  */
 
 import assert from "node:assert/strict";
-import { renderText } from "../report.ts";
+import { gradeReport, notGradedReport } from "../report.ts";
 import type { GradeReport } from "../report.ts";
 import { parseTaskConfig } from "../task_config.ts";
-import { ungradedReport } from "../ungraded.ts";
 import { classroomResult } from "./classroom.ts";
 import { githubAnnotations, githubStepSummary, MAX_ERROR_ANNOTATIONS } from "./github.ts";
 import { gradescopeResults } from "./gradescope.ts";
 import { renderJsonReports } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { sampleCheck } from "./sample.ts";
+import { renderText } from "./text.ts";
 
 function reportWith(checks: GradeReport["checks"]): GradeReport {
-  return {
+  return gradeReport({
     lab: "client-server",
     submission: "sub",
     language: "c",
-    score: checks.reduce((sum, check) => sum + check.points, 0),
-    max_score: checks.reduce((sum, check) => sum + check.max_points, 0),
     checks,
     build_output: "",
     isolation: "namespaces",
     warnings: [],
     duration_ms: 1000,
-  };
+  });
 }
 
 const WITH_HIDDEN = reportWith([
@@ -116,9 +114,8 @@ Deno.test("github: a lab that could not be graded is one annotation, not one per
     "lab: demo\ntitle: Demo\nchecks:\n  - {id: build, title: B, points: 1}\n  - {id: run, title: R, points: 2}\n",
     "t",
   );
-  const report = ungradedReport(
-    { lab: "demo", submission: "sub" },
-    task,
+  const report = notGradedReport(
+    { lab: "demo", submission: "sub", checks: task.checks },
     "the submission directory sub is empty",
   );
   assert.deepEqual(report.checks.map((c) => [c.status, c.points, c.max_points]), [["error", 0, 1], [
