@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { grade } from "../harness/grade.ts";
 import { knownLabs, labPaths } from "../harness/labs.ts";
 import type { GradeReport } from "../harness/report.ts";
+import { mapLimited } from "../harness/limit.ts";
 import { loadFixtures } from "../harness/testing.ts";
 
 /** Each lab's settings in its test file (`graders/<lab>_test.ts`). */
@@ -53,24 +54,19 @@ async function subjects(labs: string[]): Promise<Subject[]> {
 
 async function snapshot(out: string, labs: string[]): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
-  const queue = await subjects(labs);
-  let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < queue.length) {
-      const subject = queue[next++];
-      const report = await grade({
-        lab: subject.lab,
-        submission: subject.dir,
-        settings: subject.settings,
-        jobs: 2,
-      });
-      await Deno.writeTextFile(
-        join(out, `${subject.lab}--${subject.name}.json`),
-        JSON.stringify(report, null, 1),
-      );
-      console.log(`${subject.lab} ${subject.name}: ${report.score}/${report.max_score}`);
-    }
-  }));
+  await mapLimited(await subjects(labs), 2, async (subject) => {
+    const report = await grade({
+      lab: subject.lab,
+      submission: subject.dir,
+      settings: subject.settings,
+      jobs: 2,
+    });
+    await Deno.writeTextFile(
+      join(out, `${subject.lab}--${subject.name}.json`),
+      JSON.stringify(report, null, 1),
+    );
+    console.log(`${subject.lab} ${subject.name}: ${report.score}/${report.max_score}`);
+  });
 }
 
 /** A text with its figures (and the words that hold one: times, ports, temporary paths) masked. */
