@@ -8,10 +8,15 @@
  * @module
  */
 
-import { CheckFailure, defineGrader } from "../harness/check.ts";
-import type { CheckContext, Language } from "../harness/check.ts";
-import type { LabProcess } from "../harness/process.ts";
-import { formatMs } from "../harness/wait.ts";
+import {
+  check,
+  type CheckContext,
+  CheckFailure,
+  defineGrader,
+  formatMs,
+  type LabProcess,
+  type Language,
+} from "../harness/mod.ts";
 
 /** A conversation: each client message and the server's reply. */
 const ROUNDS: [message: string, reply: string][] = [
@@ -320,93 +325,138 @@ async function expectEndAtEndOfInput(t: CheckContext, program: LabProcess, when:
 export default defineGrader({
   lab: "client-server",
   checks: {
-    "server-with-c-client": (t) => studentServerWithReferenceClient(t, "c", "exit-typed-on-server"),
-    "server-with-python-client": (t) => studentServerWithReferenceClient(t, "python", "exit-typed-on-client"),
-    "client-with-c-server": (t) => studentClientWithReferenceServer(t, "c", "exit-typed-on-client"),
-    "client-with-python-server": (t) => studentClientWithReferenceServer(t, "python", "exit-typed-on-server"),
+    "server-with-c-client": check({
+      title: "Your server talks with the C reference client and closes when exit is typed on it",
+      run: (t) => studentServerWithReferenceClient(t, "c", "exit-typed-on-server"),
+    }),
+    "server-with-python-client": check({
+      title: "Your server talks with the Python reference client and exits when the client closes",
+      run: (t) => studentServerWithReferenceClient(t, "python", "exit-typed-on-client"),
+    }),
+    "client-with-c-server": check({
+      title: "Your client talks with the C reference server and closes when exit is typed on it",
+      run: (t) => studentClientWithReferenceServer(t, "c", "exit-typed-on-client"),
+    }),
+    "client-with-python-server": check({
+      title: "Your client talks with the Python reference server and exits when the server closes",
+      run: (t) => studentClientWithReferenceServer(t, "python", "exit-typed-on-server"),
+    }),
 
-    "server-exits-when-client-leaves": async (t) => {
-      const { server, peer } = await harnessClientRound(t);
-      await peer.close();
-      await server.expectExit({
-        timeoutMs: t.step,
-        because: "after its client closed the connection",
-        hint: HINT_RECV_ZERO,
-      });
-    },
+    "server-exits-when-client-leaves": check({
+      title: "Your server exits 0 (without spinning) when its client disconnects",
+      run: async (t) => {
+        const { server, peer } = await harnessClientRound(t);
+        await peer.close();
+        await server.expectExit({
+          timeoutMs: t.step,
+          because: "after its client closed the connection",
+          hint: HINT_RECV_ZERO,
+        });
+      },
+    }),
 
-    "server-ends-on-exit-message": serverHandlesExitMessage,
+    "server-ends-on-exit-message": check({
+      title: 'A client that sends "exit" gets a clean end or a reply from your server',
+      needs: ["server-ends-conversation"],
+      advice: true,
+      run: serverHandlesExitMessage,
+    }),
 
-    "server-ends-conversation": async (t) => {
-      const { server, peer } = await harnessClientRound(t);
-      await peer.send(ROUNDS[1][0]);
-      await server.expectOutput(ROUNDS[1][0], { timeoutMs: t.step, because: "the second message" });
-      await server.writeLine("exit");
-      if (!await peer.waitClosedByPeer(t.step)) {
-        throw new CheckFailure(
-          "after exit was typed on the server's stdin, the server did not close the connection",
-          'compare each stdin line with "exit" (without its newline) and close the client socket then',
-        );
-      }
-      await server.expectExit({ timeoutMs: t.step, because: "after exit was typed on its stdin" });
-    },
+    "server-ends-conversation": check({
+      title: "Typing exit on the server closes the connection and exits 0",
+      run: async (t) => {
+        const { server, peer } = await harnessClientRound(t);
+        await peer.send(ROUNDS[1][0]);
+        await server.expectOutput(ROUNDS[1][0], { timeoutMs: t.step, because: "the second message" });
+        await server.writeLine("exit");
+        if (!await peer.waitClosedByPeer(t.step)) {
+          throw new CheckFailure(
+            "after exit was typed on the server's stdin, the server did not close the connection",
+            'compare each stdin line with "exit" (without its newline) and close the client socket then',
+          );
+        }
+        await server.expectExit({ timeoutMs: t.step, because: "after exit was typed on its stdin" });
+      },
+    }),
 
-    "client-ends-conversation": async (t) => {
-      const { client, peer } = await harnessServerRound(t);
-      await client.writeLine("exit");
-      await client.expectExit({
-        timeoutMs: t.step,
-        because: "after reading exit from its stdin",
-        hint: HINT_TYPED_EXIT,
-      });
-      if (!await peer.waitClosedByPeer(t.step)) {
-        throw new CheckFailure("the client exited but its connection to the server was not closed");
-      }
-    },
+    "client-ends-conversation": check({
+      title: "Typing exit on the client closes the connection and exits 0",
+      run: async (t) => {
+        const { client, peer } = await harnessServerRound(t);
+        await client.writeLine("exit");
+        await client.expectExit({
+          timeoutMs: t.step,
+          because: "after reading exit from its stdin",
+          hint: HINT_TYPED_EXIT,
+        });
+        if (!await peer.waitClosedByPeer(t.step)) {
+          throw new CheckFailure("the client exited but its connection to the server was not closed");
+        }
+      },
+    }),
 
-    "client-exits-when-server-leaves": async (t) => {
-      const { client, peer } = await harnessServerRound(t);
-      await client.writeLine(ROUNDS[1][0]);
-      await peer.expectReceived(ROUNDS[1][0], { timeoutMs: t.step, because: "the second line typed" });
-      await peer.close();
-      await client.expectExit({
-        timeoutMs: t.step,
-        because: "after the server closed the connection",
-        hint: HINT_RECV_ZERO,
-      });
-    },
+    "client-exits-when-server-leaves": check({
+      title: "Your client exits 0 (without spinning) when the server disconnects",
+      run: async (t) => {
+        const { client, peer } = await harnessServerRound(t);
+        await client.writeLine(ROUNDS[1][0]);
+        await peer.expectReceived(ROUNDS[1][0], { timeoutMs: t.step, because: "the second line typed" });
+        await peer.close();
+        await client.expectExit({
+          timeoutMs: t.step,
+          because: "after the server closed the connection",
+          hint: HINT_RECV_ZERO,
+        });
+      },
+    }),
 
-    "server-long-messages": async (t) => {
-      const server = await t.startServer(t.submission);
-      const client = t.start(t.reference("c"), "client");
-      await converse(t, "server", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
-    },
+    "server-long-messages": check({
+      title: "Your server handles 255-byte messages intact",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const client = t.start(t.reference("c"), "client");
+        await converse(t, "server", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+      },
+    }),
 
-    "client-long-messages": async (t) => {
-      const server = await t.startServer(t.reference("c"));
-      const client = t.start(t.submission, "client");
-      await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
-    },
+    "client-long-messages": check({
+      title: "Your client handles 255-byte messages intact",
+      run: async (t) => {
+        const server = await t.startServer(t.reference("c"));
+        const client = t.start(t.submission, "client");
+        await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+      },
+    }),
 
-    "client-ends-at-end-of-input": async (t) => {
-      const { client, peer } = await harnessServerRound(t);
-      await client.closeStdin();
-      await expectEndAtEndOfInput(t, client, "after the first reply");
-      if (!await peer.waitClosedByPeer(t.step)) {
-        throw new CheckFailure("the client exited at the end of its input, but its connection stayed open");
-      }
-    },
+    "client-ends-at-end-of-input": check({
+      title: "Your client closes the connection and exits 0 at the end of its input",
+      needs: ["client-ends-conversation"],
+      advice: true,
+      run: async (t) => {
+        const { client, peer } = await harnessServerRound(t);
+        await client.closeStdin();
+        await expectEndAtEndOfInput(t, client, "after the first reply");
+        if (!await peer.waitClosedByPeer(t.step)) {
+          throw new CheckFailure("the client exited at the end of its input, but its connection stayed open");
+        }
+      },
+    }),
 
-    "server-ends-at-end-of-input": async (t) => {
-      const { server, peer } = await harnessClientRound(t);
-      await peer.send(ROUNDS[1][0]);
-      await server.expectOutput(ROUNDS[1][0], { timeoutMs: t.step, because: "the second message" });
-      // Its turn to read a reply: the operator has nothing more to say.
-      await server.closeStdin();
-      await expectEndAtEndOfInput(t, server, "when a reply was due");
-      if (!await peer.waitClosedByPeer(t.step)) {
-        throw new CheckFailure("the server exited at the end of its input, but the connection stayed open");
-      }
-    },
+    "server-ends-at-end-of-input": check({
+      title: "Your server closes the connection and exits 0 at the end of its input",
+      needs: ["server-ends-conversation"],
+      advice: true,
+      run: async (t) => {
+        const { server, peer } = await harnessClientRound(t);
+        await peer.send(ROUNDS[1][0]);
+        await server.expectOutput(ROUNDS[1][0], { timeoutMs: t.step, because: "the second message" });
+        // Its turn to read a reply: the operator has nothing more to say.
+        await server.closeStdin();
+        await expectEndAtEndOfInput(t, server, "when a reply was due");
+        if (!await peer.waitClosedByPeer(t.step)) {
+          throw new CheckFailure("the server exited at the end of its input, but the connection stayed open");
+        }
+      },
+    }),
   },
 });

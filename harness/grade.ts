@@ -6,11 +6,11 @@
  */
 
 import { join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage, pythonPrefixes, submissionRoot } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
-import type { Grader, ProgressEvent } from "./check.ts";
+import type { ProgressEvent } from "./check.ts";
+import { BUILD_CHECK } from "./grader.ts";
 import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
@@ -59,9 +59,6 @@ export interface CheckProgress extends ProgressEvent {
   check: string;
 }
 
-/** The check every task may list that the harness itself performs. */
-export const BUILD_CHECK = "build";
-
 /** Extra time the sandbox gets past the check's budget for cleanup. */
 const SANDBOX_GRACE_MS = 5000;
 
@@ -82,17 +79,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     throw new SetupError(`unknown lab '${options.lab}'; the labs are: ${labs.join(", ")}`);
   }
   const paths = labPaths(options.lab);
-  const loaded = await loadTaskConfig(options.taskFile ?? paths.taskYaml);
-  const task: TaskConfig = { ...loaded, settings: { ...loaded.settings, ...options.settings } };
-  const grader = (await import(pathToFileURL(paths.graderModule).href)).default as Grader;
-  const unimplemented = task.checks.map((c) => c.id).filter((id) => id !== BUILD_CHECK && !grader.checks[id]);
-  if (unimplemented.length > 0) {
-    throw new SetupError(
-      `${paths.taskYaml} lists checks that ${paths.graderModule} does not define: ${
-        unimplemented.join(", ")
-      }`,
-    );
-  }
+  const task = await loadTaskConfig(options.taskFile ?? paths.taskYaml, {
+    graderModule: paths.graderModule,
+    settings: options.settings,
+  });
   const selected = selectChecks(task, options.only);
   const given = resolve(options.submission ?? paths.taskDir);
   await requireSubmission(given);
@@ -154,7 +144,6 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     }
     const context: RunContext = {
       task,
-      grader,
       paths,
       built,
       references,
@@ -187,7 +176,6 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
 interface RunContext {
   task: TaskConfig;
-  grader: Grader;
   paths: ReturnType<typeof labPaths>;
   built: BuildResult;
   references: Partial<Record<Language, Program>>;
@@ -289,35 +277,30 @@ async function runChecks(
   onCheck?: (check: CheckReport) => void,
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
-  const reports = new Map<string, Promise<CheckReport>>();
+  // Every check's report is promised before any runs: a check may need one listed after it.
+  const promised = new Map(selected.map((check) => [check.id, Promise.withResolvers<CheckReport>()]));
+  const reports = new Map([...promised].map(([id, { promise }]) => [id, promise]));
   const slots = new Semaphore(jobs);
-  for (const check of selected) {
-    reports.set(
-      check.id,
-      (async () => {
-        const needed = await Promise.all(
-          check.needs.filter((id) => reports.has(id)).map((id) => reports.get(id)!),
-        );
-        const blocker = needed.find((r) => countsAsFailure(r));
-        let report: CheckReport;
-        if (blocker) {
-          report = skipped(check, `skipped: it needs '${blocker.id}', which did not pass`);
-        } else if (check.id === BUILD_CHECK) {
-          report = buildReport(check, context.built);
-        } else if (!context.built.program) {
-          report = skipped(check, "skipped: the submission did not build");
-        } else {
-          report = await slots.run(() =>
-            context.deadline - performance.now() < MIN_CHECK_MS
-              ? Promise.resolve(outOfTime(check, context.task))
-              : runOneCheck(context, check, onProgress)
-          );
-        }
-        if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
-        onCheck?.(report);
-        return report;
-      })(),
+  const runOne = async (check: CheckConfig): Promise<CheckReport> => {
+    // A dependency left out with --only is not required: the user asked for this check alone.
+    const needed = await Promise.all(check.needs.flatMap((id) => reports.get(id) ?? []));
+    const blocker = needed.find((r) => countsAsFailure(r));
+    if (blocker) return skipped(check, `skipped: it needs '${blocker.id}', which did not pass`, blocker.id);
+    if (check.id === BUILD_CHECK) return buildReport(check, context.built);
+    if (!context.built.program) return skipped(check, "skipped: the submission did not build", BUILD_CHECK);
+    return await slots.run(() =>
+      context.deadline - performance.now() < MIN_CHECK_MS
+        ? Promise.resolve(outOfTime(check, context.task))
+        : runOneCheck(context, check, onProgress)
     );
+  };
+  for (const check of selected) {
+    const { resolve, reject } = promised.get(check.id)!;
+    runOne(check).then((report) => {
+      if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
+      onCheck?.(report);
+      resolve(report);
+    }, reject);
   }
   return await Promise.all(selected.map((c) => reports.get(c.id)!));
 }
@@ -327,7 +310,7 @@ const MIN_CHECK_MS = 1000;
 
 function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
   return {
-    ...skipped(check, ""),
+    ...report(check),
     status: "error",
     rationale: `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
   };
@@ -338,20 +321,25 @@ function reportedOnly(check: CheckConfig): boolean {
   return check.advice && check.points === 0;
 }
 
-function skipped(check: CheckConfig, rationale: string): CheckReport {
+/** The report of a check that did not run: an `error` worth 0, with no rationale yet. */
+function report(check: CheckConfig): CheckReport {
   return {
     id: check.id,
     title: check.title,
-    status: "skip",
+    status: "error",
     advice: reportedOnly(check),
     points: 0,
     max_points: check.points,
-    rationale,
+    rationale: "",
     hint: "",
     transcript: "",
     duration_ms: 0,
     notes: [],
   };
+}
+
+function skipped(check: CheckConfig, rationale: string, cause: string): CheckReport {
+  return { ...report(check), status: "skip", rationale, skipped_because: cause };
 }
 
 function buildReport(check: CheckConfig, built: BuildResult): CheckReport {

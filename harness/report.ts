@@ -52,6 +52,8 @@ export interface CheckReport {
   notes: string[];
   /** Set when `task.yaml` keeps the check from students for now. */
   visibility?: CheckVisibility;
+  /** On a skipped check: the id of the check it needed that did not pass (`build` when nothing was built). */
+  skipped_because?: string;
 }
 
 /** The report of one lab's grading. */
