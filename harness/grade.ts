@@ -11,29 +11,24 @@ import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
 import type { ProgressEvent } from "./check.ts";
 import { BUILD_CHECK } from "./grader.ts";
+import { notRun, reportedOnly, runInDependencyOrder, selectChecks } from "./check_order.ts";
 import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "./labs.ts";
 import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { nativeHelpers } from "./native.ts";
-import { countsAsFailure } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
+import { SetupError } from "./setup_error.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
 import { formatMs } from "./wait.ts";
 
-/** A problem with what the user asked for (exit status 2), not a grade. */
-export class SetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SetupError";
-  }
-}
+export { SetupError };
 
 /** Options of {@link grade}. */
 export interface GradeOptions {
@@ -188,19 +183,6 @@ interface RunContext {
   runners: RunnerPool;
 }
 
-function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
-  if (!only || only.length === 0) return task.checks;
-  const unknown = only.filter((id) => !task.checks.some((c) => c.id === id));
-  if (unknown.length > 0) {
-    throw new SetupError(
-      `unknown check${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; the checks of ${task.lab} are: ${
-        task.checks.map((c) => c.id).join(", ")
-      }`,
-    );
-  }
-  return task.checks.filter((c) => only.includes(c.id));
-}
-
 async function requireSubmission(dir: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
@@ -277,32 +259,18 @@ async function runChecks(
   onCheck?: (check: CheckReport) => void,
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
-  // Every check's report is promised before any runs: a check may need one listed after it.
-  const promised = new Map(selected.map((check) => [check.id, Promise.withResolvers<CheckReport>()]));
-  const reports = new Map([...promised].map(([id, { promise }]) => [id, promise]));
   const slots = new Semaphore(jobs);
-  const runOne = async (check: CheckConfig): Promise<CheckReport> => {
-    // A dependency left out with --only is not required: the user asked for this check alone.
-    const needed = await Promise.all(check.needs.flatMap((id) => reports.get(id) ?? []));
-    const blocker = needed.find((r) => countsAsFailure(r));
-    if (blocker) return skipped(check, `skipped: it needs '${blocker.id}', which did not pass`, blocker.id);
-    if (check.id === BUILD_CHECK) return buildReport(check, context.built);
-    if (!context.built.program) return skipped(check, "skipped: the submission did not build", BUILD_CHECK);
-    return await slots.run(() =>
-      context.deadline - performance.now() < MIN_CHECK_MS
-        ? Promise.resolve(outOfTime(check, context.task))
-        : runOneCheck(context, check, onProgress)
-    );
-  };
-  for (const check of selected) {
-    const { resolve, reject } = promised.get(check.id)!;
-    runOne(check).then((report) => {
-      if (check.visibility && check.visibility !== "visible") report.visibility = check.visibility;
-      onCheck?.(report);
-      resolve(report);
-    }, reject);
-  }
-  return await Promise.all(selected.map((c) => reports.get(c.id)!));
+  return await runInDependencyOrder(
+    selected,
+    context.built,
+    (check) =>
+      slots.run(() =>
+        context.deadline - performance.now() < MIN_CHECK_MS
+          ? Promise.resolve(outOfTime(check, context.task))
+          : runOneCheck(context, check, onProgress)
+      ),
+    onCheck,
+  );
 }
 
 /** A check that cannot get this much time before the grading's deadline is not started. */
@@ -310,52 +278,8 @@ const MIN_CHECK_MS = 1000;
 
 function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
   return {
-    ...report(check),
-    status: "error",
+    ...notRun(check),
     rationale: `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
-  };
-}
-
-/** Whether a check is reported, not scored: advice its task gives no points. */
-function reportedOnly(check: CheckConfig): boolean {
-  return check.advice && check.points === 0;
-}
-
-/** The report of a check that did not run: an `error` worth 0, with no rationale yet. */
-function report(check: CheckConfig): CheckReport {
-  return {
-    id: check.id,
-    title: check.title,
-    status: "error",
-    advice: reportedOnly(check),
-    points: 0,
-    max_points: check.points,
-    rationale: "",
-    hint: "",
-    transcript: "",
-    duration_ms: 0,
-    notes: [],
-  };
-}
-
-function skipped(check: CheckConfig, rationale: string, cause: string): CheckReport {
-  return { ...report(check), status: "skip", rationale, skipped_because: cause };
-}
-
-function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
-  const ok = built.program !== undefined;
-  return {
-    id: check.id,
-    title: check.title,
-    status: ok ? "pass" : "fail",
-    advice: reportedOnly(check),
-    points: ok ? check.points : 0,
-    max_points: check.points,
-    rationale: ok ? "" : built.failure ?? "the build failed",
-    hint: ok ? "" : check.hint ?? "",
-    transcript: "",
-    duration_ms: built.durationMs,
-    notes: built.notes,
   };
 }
 

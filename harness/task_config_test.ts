@@ -5,6 +5,7 @@ import type { Grader } from "./grader.ts";
 import { knownLabs, labPaths } from "./labs.ts";
 import { joinTask, LabConfigError, loadTaskConfig } from "./task_config.ts";
 import { parseTaskFile } from "./task_file.ts";
+import { runGradeCli } from "./testing.ts";
 
 const noop = async () => {};
 
@@ -66,9 +67,13 @@ Deno.test("a check of task.yaml the grader does not declare is refused where tas
 
 Deno.test("a declared check task.yaml does not list is refused where the grader declares it", () => {
   const text = TASK.replace("  - id: listens\n    points: 0\n", "");
+  const source = Deno.readTextFileSync(new URL(import.meta.url)).split("\n");
+  const line = source.findIndex((l) => l.includes("listens: check({")) + 1;
   assert.match(
     join(text) as string,
-    /task_config_test\.ts:17:\d+: check 'listens' has no entry in task\.yaml:6:3; give it its points there/,
+    new RegExp(
+      `task_config_test\\.ts:${line}:\\d+: check 'listens' has no entry in task\\.yaml:6:3; give it its points there`,
+    ),
   );
 });
 
@@ -117,4 +122,13 @@ Deno.test("every lab's task.yaml and grader fit together", async () => {
     const task = await loadTaskConfig(labPaths(lab).taskYaml);
     assert.ok(task.checks.every((c) => c.title.length > 0), lab);
   }
+});
+
+Deno.test("a misspelt --set is a setup error: exit status 2, the reason in the report", async () => {
+  const run = await runGradeCli(["fork-server", "--set", "crowd_size=5", "--format", "json"]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /--set crowd_size=5: fork-server has no setting 'crowd_size'; it has no settings/);
+  const report = JSON.parse(run.stdout);
+  assert.match(report.not_graded, /no setting 'crowd_size'/);
+  assert.ok(report.checks.length > 1, "the fallback report lists every check of the lab");
 });
