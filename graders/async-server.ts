@@ -17,14 +17,20 @@
  * @module
  */
 
-import { CheckFailure, defineGrader, require } from "../harness/check.ts";
-import type { CheckContext } from "../harness/check.ts";
-import type { TcpPeer } from "../harness/peer.ts";
-import type { LabProcess } from "../harness/process.ts";
-import { UploadPattern } from "../harness/pattern.ts";
-import { openFdCount } from "../harness/procfs.ts";
-import { formatRate, formatSize } from "../harness/upload.ts";
-import { settle } from "../harness/wait.ts";
+import {
+  check,
+  CheckFailure,
+  defineGrader,
+  formatRate,
+  formatSize,
+  type LabProcess,
+  require,
+  settle,
+  type TcpPeer,
+  UploadPattern,
+} from "../harness/mod.ts";
+import { ASYNC_SERVER_SETTINGS } from "./async-server/settings.ts";
+import type { AsyncServerContext } from "./async-server/settings.ts";
 import { clientChecks } from "./async-server/client_checks.ts";
 import { throughputChecks } from "./async-server/throughput.ts";
 import { requireEpollWaits, requireForkPerClient, requireNoZombies } from "./async-server/structure.ts";
@@ -32,7 +38,6 @@ import {
   bytesInFlight,
   scaledDownNote,
   sendSteadily,
-  setting,
   uploadWithinBudget,
   whileServerReads,
 } from "./async-server/transfers.ts";
@@ -48,7 +53,7 @@ const FORK_HINT =
   "serve each client in a child process (fork() after accept()) so that one slow client cannot hold up the others";
 
 /** Half-closes `peer` and requires the server to close its side once it has read everything, cleanly. */
-async function requireServerCloses(t: CheckContext, peer: TcpPeer, after: string): Promise<void> {
+async function requireServerCloses(t: AsyncServerContext, peer: TcpPeer, after: string): Promise<void> {
   await peer.closeWrite();
   if (!await whileServerReads(t, peer, (ms) => peer.waitClosedByPeer(ms))) {
     const unread = bytesInFlight(t, peer);
@@ -72,7 +77,7 @@ function receivedLines(server: LabProcess): number {
 }
 
 /** Half-closes `peer` and waits, while the server keeps reading it, until it has printed `count` Received lines. */
-async function waitReceivedLines(t: CheckContext, server: LabProcess, peer: TcpPeer, count: number) {
+async function waitReceivedLines(t: AsyncServerContext, server: LabProcess, peer: TcpPeer, count: number) {
   await peer.closeWrite();
   return await whileServerReads(
     t,
@@ -86,7 +91,7 @@ async function waitReceivedLines(t: CheckContext, server: LabProcess, peer: TcpP
  * done when the server prints one more "Received" line. Whether it closes
  * the connection is for the upload checks to judge.
  */
-async function smallUpload(t: CheckContext, server: LabProcess, label: string): Promise<void> {
+async function smallUpload(t: AsyncServerContext, server: LabProcess, label: string): Promise<void> {
   const before = receivedLines(server);
   const peer = await t.connect({ label });
   await sendSteadily(t, peer, new UploadPattern(3), 0, SMALL_UPLOAD);
@@ -102,113 +107,131 @@ async function smallUpload(t: CheckContext, server: LabProcess, label: string): 
 
 export default defineGrader({
   lab: "async-server",
+  settings: ASYNC_SERVER_SETTINGS,
   checks: {
-    "single-upload": async (t) => {
-      const server = await t.startServer(t.submission);
-      const total = setting(t, "upload_bytes");
-      const peer = await t.connect({ label: "uploader" });
-      const pattern = new UploadPattern(1);
-      const started = performance.now();
-      const budgetMs = setting(t, "upload_budget_ms");
-      const { sent: size, bytesPerSecond } = await uploadWithinBudget(
-        t,
-        peer,
-        pattern,
-        total,
-        budgetMs,
-        "upload",
-      );
-      if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond!));
-      await requireServerCloses(t, peer, `the ${formatSize(size)} upload`);
-      const ms = performance.now() - started;
-      await server.expectOutput("Received", {
-        timeoutMs: t.step,
-        because: "a line saying the upload was received",
-        hint: RECEIVED_HINT,
-      });
-      t.note(
-        `the server took in ${formatSize(size)} in ${(ms / 1000).toFixed(2)} s: ${formatRate(size, ms)}`,
-      );
-    },
-
-    "concurrent-uploads": async (t) => {
-      const server = await t.startServer(t.submission);
-      const size = setting(t, "concurrent_upload_bytes");
-      // The first upload need not be large: only the second must outgrow the socket buffers.
-      const firstSize = Math.min(size, FIRST_UPLOAD);
-      const first = await t.connect({ label: "first client" });
-      await sendSteadily(t, first, new UploadPattern(1), 0, firstSize / 2, { total: firstSize });
-      t.transcript.note("the first client has sent half of its upload and waits, its connection open");
-      const second = await t.connect({ label: "second client" });
-      await sendSteadily(t, second, new UploadPattern(2), 0, size, {
-        stalled: (sent) =>
-          new CheckFailure(
-            `while a first client was connected and silent in the middle of its upload, a second client could send only ${
-              formatSize(sent)
-            } of ${formatSize(size)}, then nothing for ${t.step} ms: the server is not reading it`,
-            FORK_HINT,
-          ),
-      });
-      require(
-        await waitReceivedLines(t, server, second, 1),
-        `the second client sent its whole upload and its end of file while the first client was connected, but the server printed no "Received" line for it`,
-        FORK_HINT,
-      );
-      require(
-        !first.received.ended,
-        "the server closed the first client's connection while it was still uploading",
-        "close a client's connection only after its upload is complete",
-      );
-      await sendSteadily(t, first, new UploadPattern(1), firstSize / 2, firstSize);
-      require(
-        await waitReceivedLines(t, server, first, 2),
-        'after both uploads the server printed fewer than two lines containing "Received"',
-        RECEIVED_HINT,
-      );
-    },
-
-    "no-zombies": async (t) => {
-      const server = await t.startServer(t.submission);
-      for (let i = 1; i <= 3; i++) await smallUpload(t, server, `client ${i}`);
-      await requireNoZombies(t, server, "3 uploads");
-    },
-
-    "descriptors-return": async (t) => {
-      const server = await t.startServer(t.submission);
-      await smallUpload(t, server, "first client");
-      const pid = server.programPid()!;
-      const before = openFdCount(pid)!;
-      for (let i = 2; i <= 6; i++) await smallUpload(t, server, `client ${i}`);
-      const after = await settle(() => openFdCount(pid) ?? 0, (n) => n <= before, 2 * t.step);
-      require(
-        after.ok,
-        `the server had ${before} open file descriptors, and ${after.value} after 5 more uploads`,
-        "the parent must close() its copy of each accepted connection right after fork() (and remove it from epoll if it added it)",
-      );
-    },
-
-    "uses-epoll": async (t) => {
-      const server = await t.startServer(t.submission);
-      await requireEpollWaits(t, server, "before any client connected");
-      await smallUpload(t, server, "client 1");
-      await requireEpollWaits(t, server, "after a client's upload was complete");
-    },
-
-    "forks-per-client": async (t) => {
-      const server = await t.startServer(t.submission);
-      const clients: [TcpPeer, TcpPeer] = [
-        await t.connect({ label: "first client" }),
-        await t.connect({ label: "second client" }),
-      ];
-      await requireForkPerClient(t, server, clients, async () => {
-        for (const client of clients) await sendSteadily(t, client, new UploadPattern(4), 0, STALLED_AFTER);
-        t.transcript.note(
-          `both clients have sent ${
-            formatSize(STALLED_AFTER)
-          } of their uploads and wait, their connections open`,
+    "single-upload": check({
+      title: 'The server takes in a whole upload (1 GiB if its pace allows), prints "Received" and closes',
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const total = t.settings.upload_bytes;
+        const peer = await t.connect({ label: "uploader" });
+        const pattern = new UploadPattern(1);
+        const started = performance.now();
+        const budgetMs = t.settings.upload_budget_ms;
+        const { sent: size, bytesPerSecond } = await uploadWithinBudget(
+          t,
+          peer,
+          pattern,
+          total,
+          budgetMs,
+          "upload",
         );
-      });
-    },
+        if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond!));
+        await requireServerCloses(t, peer, `the ${formatSize(size)} upload`);
+        const ms = performance.now() - started;
+        await server.expectOutput("Received", {
+          timeoutMs: t.step,
+          because: "a line saying the upload was received",
+          hint: RECEIVED_HINT,
+        });
+        t.note(
+          `the server took in ${formatSize(size)} in ${(ms / 1000).toFixed(2)} s: ${formatRate(size, ms)}`,
+        );
+      },
+    }),
+
+    "concurrent-uploads": check({
+      title: "A second upload completes while a first client is stalled mid-upload",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const size = t.settings.concurrent_upload_bytes;
+        // The first upload need not be large: only the second must outgrow the socket buffers.
+        const firstSize = Math.min(size, FIRST_UPLOAD);
+        const first = await t.connect({ label: "first client" });
+        await sendSteadily(t, first, new UploadPattern(1), 0, firstSize / 2, { total: firstSize });
+        t.transcript.note("the first client has sent half of its upload and waits, its connection open");
+        const second = await t.connect({ label: "second client" });
+        await sendSteadily(t, second, new UploadPattern(2), 0, size, {
+          stalled: (sent) =>
+            new CheckFailure(
+              `while a first client was connected and silent in the middle of its upload, a second client could send only ${
+                formatSize(sent)
+              } of ${formatSize(size)}, then nothing for ${t.step} ms: the server is not reading it`,
+              FORK_HINT,
+            ),
+        });
+        require(
+          await waitReceivedLines(t, server, second, 1),
+          `the second client sent its whole upload and its end of file while the first client was connected, but the server printed no "Received" line for it`,
+          FORK_HINT,
+        );
+        require(
+          !first.received.ended,
+          "the server closed the first client's connection while it was still uploading",
+          "close a client's connection only after its upload is complete",
+        );
+        await sendSteadily(t, first, new UploadPattern(1), firstSize / 2, firstSize);
+        require(
+          await waitReceivedLines(t, server, first, 2),
+          'after both uploads the server printed fewer than two lines containing "Received"',
+          RECEIVED_HINT,
+        );
+      },
+    }),
+
+    "no-zombies": check({
+      title: "Finished children are reaped (no zombies)",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        for (let i = 1; i <= 3; i++) await smallUpload(t, server, `client ${i}`);
+        await requireNoZombies(t, server, "3 uploads");
+      },
+    }),
+
+    "descriptors-return": check({
+      title: "The parent closes its copy of each connection (open files return to their count)",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        await smallUpload(t, server, "first client");
+        const before = server.openDescriptors()!;
+        for (let i = 2; i <= 6; i++) await smallUpload(t, server, `client ${i}`);
+        const after = await settle(() => server.openDescriptors() ?? 0, (n) => n <= before, 2 * t.step);
+        require(
+          after.ok,
+          `the server had ${before} open file descriptors, and ${after.value} after 5 more uploads`,
+          "the parent must close() its copy of each accepted connection right after fork() (and remove it from epoll if it added it)",
+        );
+      },
+    }),
+
+    "uses-epoll": check({
+      title: "Structure: the server waits for clients in epoll_wait",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        await requireEpollWaits(t, server, "before any client connected");
+        await smallUpload(t, server, "client 1");
+        await requireEpollWaits(t, server, "after a client's upload was complete");
+      },
+    }),
+
+    "forks-per-client": check({
+      title: "Structure: each client is served by a child process of its own",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const clients: [TcpPeer, TcpPeer] = [
+          await t.connect({ label: "first client" }),
+          await t.connect({ label: "second client" }),
+        ];
+        await requireForkPerClient(t, server, clients, async () => {
+          for (const client of clients) await sendSteadily(t, client, new UploadPattern(4), 0, STALLED_AFTER);
+          t.transcript.note(
+            `both clients have sent ${
+              formatSize(STALLED_AFTER)
+            } of their uploads and wait, their connections open`,
+          );
+        });
+      },
+    }),
 
     ...clientChecks,
     ...throughputChecks,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { grade } from "../harness/grade.ts";
-import { defineLabTests } from "../harness/testing.ts";
+import { defineLabTests, grade } from "../harness/testing.ts";
 
 /** Small uploads keep the suite fast; one test below grades the full default size. */
 defineLabTests("async-server", { settings: { upload_bytes: 8 << 20, concurrent_upload_bytes: 8 << 20 } });

@@ -10,11 +10,16 @@
  * @module
  */
 
-import { CheckFailure, defineGrader, require } from "../harness/check.ts";
-import type { CheckContext } from "../harness/check.ts";
-import { openFdCount, sameProgram, zombieChildren } from "../harness/procfs.ts";
-import type { LabProcess } from "../harness/process.ts";
-import { formatMs, settle } from "../harness/wait.ts";
+import {
+  check,
+  type CheckContext,
+  CheckFailure,
+  defineGrader,
+  formatMs,
+  type LabProcess,
+  require,
+  settle,
+} from "../harness/mod.ts";
 import { describeHolders, distinctServers, servedByGrandchild } from "./fork-server_processes.ts";
 import {
   answerIn,
@@ -76,206 +81,237 @@ async function requireNothingForNothing(t: CheckContext, server: LabProcess): Pr
 export default defineGrader({
   lab: "fork-server",
   checks: {
-    "answers": async (t) => {
-      await startServer(t);
-      for (const n of ["0", "1", "2", "10", "30", "34"]) {
-        // fib(34) by plain recursion takes a while, in Python above all.
-        await ask(t, n, { exact: true, timeoutMs: Number(n) >= 30 ? 5 * t.step : t.step });
-      }
-    },
+    "answers": check({
+      title: "fib(n) is right for n = 0, 1, 2, 10, 30, 34",
+      run: async (t) => {
+        await startServer(t);
+        for (const n of ["0", "1", "2", "10", "30", "34"]) {
+          // fib(34) by plain recursion takes a while, in Python above all.
+          await ask(t, n, { exact: true, timeoutMs: Number(n) >= 30 ? 5 * t.step : t.step });
+        }
+      },
+    }),
 
-    "out-of-range": async (t) => {
-      const server = await startServer(t);
-      for (const request of ["35", "1000", "-1", "abc"]) {
-        await ask(t, request, { exact: true, timeoutMs: 2 * t.step });
-        requireAlive(server, `after the request ${JSON.stringify(request)}`);
-      }
-      await requireNothingForNothing(t, server);
-      await ask(t, "10");
-    },
+    "out-of-range": check({
+      title:
+        '35, 1000, -1 and abc get "out of range", a connection closed without a request gets no reply (or "out of range"), and the server stays up',
+      run: async (t) => {
+        const server = await startServer(t);
+        for (const request of ["35", "1000", "-1", "abc"]) {
+          await ask(t, request, { exact: true, timeoutMs: 2 * t.step });
+          requireAlive(server, `after the request ${JSON.stringify(request)}`);
+        }
+        await requireNothingForNothing(t, server);
+        await ask(t, "10");
+      },
+    }),
 
-    "trailing-newline": async (t) => {
-      await startServer(t);
-      // What `echo 30 | nc` sends; fib(30) takes a while in Python.
-      const withNewline = await replyTo(t, "30\n", 5 * t.step);
-      if (answerIn(withNewline) === expectedAnswer("30")) return;
-      // Only the newline is judged here: a server that answers "30" just as
-      // wrongly (or keeps the connection open) loses points elsewhere.
-      const without = await replyTo(t, "30", 5 * t.step);
-      if (answerIn(withNewline) === answerIn(without)) {
-        t.note('"30\\n" was answered like "30": the newline changes nothing');
-        return;
-      }
-      throw new CheckFailure(
-        `the request "30\\n" (what echo 30 | nc sends) got ${describeReply(withNewline)}, but "30" got ${
-          describeReply(without)
-        }: the trailing newline changed the answer`,
-        "a request may end with a newline: parse the number and ignore a trailing \\n (and \\r)",
-      );
-    },
-
-    "stalled-client": async (t) => {
-      const server = await startServer(t);
-      const stalled = await connectClient(t, "stalled client");
-      t.transcript.note("the stalled client is connected and sends nothing");
-      for (const n of ["5", "10", "20"]) {
-        await ask(t, n, {
-          hint:
-            "a client that sends nothing must not hold up the others: accept, fork, and let the child wait for the request",
-        });
-      }
-      await requireReply(t, stalled, "3");
-      requireAlive(server, "after serving the stalled client");
-    },
-
-    "client-leaves-early": async (t) => {
-      const server = await startServer(t);
-      for (const request of ["34", "30"]) {
-        const leaver = await connectClient(t, "client that leaves");
-        await leaver.send(request);
-        await leaver.close();
-      }
-      const silent = await connectClient(t, "client that leaves without a word");
-      await silent.close();
-      await ask(t, "10");
-      await ask(t, "12");
-      requireAlive(server, "after clients left before their reply");
-      // The children of the clients that left must end too: one that waits or spins forever costs everyone.
-      const pid = server.programPid()!;
-      const copies = await settle(() => sameProgram(pid).length, (n) => n === 1, 2 * t.step);
-      require(
-        copies.ok,
-        `after the clients that left were gone, ${copies.value - 1} child process${
-          copies.value === 2 ? " was" : "es were"
-        } still running (CPU use of the server and its children: ${
-          Math.round(100 * await t.cpuShareWhileIdle(server))
-        }% of a busy process)`,
-        "recv() returns 0 when the client has left: the child must then reply or give up and exit, not try again",
-      );
-    },
-
-    "parallel-requests": async (t) => {
-      const server = await startServer(t);
-      const serverPid = server.programPid()!;
-      const started = performance.now();
-      await ask(t, "32", { timeoutMs: 10 * t.step });
-      const oneMs = performance.now() - started;
-
-      const clients = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => connectClient(t, `client ${i + 1}`)),
-      );
-      // Eight clients connected and silent: a fork-per-client server now has
-      // a process for each, whatever the machine's load.
-      const processes = await settle(() => sameProgram(serverPid).length, (n) => n >= 9, 2 * t.step);
-      require(
-        processes.ok,
-        `with 8 clients connected at once, the server ran ${processes.value} process${
-          processes.value === 1 ? "" : "es"
-        } instead of 9 (itself and a child per client)`,
-        "fork a child for each connection as soon as accept() returns it",
-      );
-      const parallelStart = performance.now();
-      await Promise.all(clients.map((peer) => requireReply(t, peer, "32", { timeoutMs: 10 * t.step })));
-      const eightMs = performance.now() - parallelStart;
-      const cores = navigator.hardwareConcurrency;
-      t.note(
-        `one fib(32) took ${formatMs(oneMs)}; eight at once took ${formatMs(eightMs)}: ${
-          ((8 * oneMs) / eightMs).toFixed(1)
-        }x the throughput of one at a time, on ${cores} core${cores === 1 ? "" : "s"}`,
-      );
-    },
-
-    "no-zombies": async (t) => {
-      const server = await startServer(t);
-      for (let i = 0; i < 10; i++) await ask(t, String(i));
-      const pid = server.programPid()!;
-      // A server that reaps on its next accept() may keep the last child unreaped.
-      const zombies = await settle(() => zombieChildren(pid).length, (n) => n <= 1, 2 * t.step);
-      if (zombies.ok) return;
-      // Zombies of children that exit at once are the middle of a double
-      // fork (daemon() does one): the parent must reap them all the same.
-      const daemonised = await servedByGrandchild(t, pid);
-      throw new CheckFailure(
-        `after 10 requests were answered, the server had ${zombies.value} zombie children (exited, never reaped)${
-          daemonised
-            ? "; each client is served by a grandchild, so these are the children that daemon() or a double fork ends at once, and the parent never waits for them"
-            : ""
-        }`,
-        "reap children: a SIGCHLD handler calling waitpid(-1, NULL, WNOHANG) in a loop, or signal(SIGCHLD, SIG_IGN)" +
-          (daemonised
-            ? "; a child that calls daemon() exits inside it, and that exit needs reaping too"
-            : ""),
-      );
-    },
-
-    "descriptors-stay-flat": async (t) => {
-      const server = await startServer(t);
-      const pid = server.programPid()!;
-      await ask(t, "1");
-      const before = openFdCount(pid)!;
-      for (let i = 0; i < 200; i++) await ask(t, String(i % 20));
-      const after = await settle(() => openFdCount(pid) ?? 0, (n) => n <= before, 2 * t.step);
-      require(
-        after.ok,
-        `the server had ${before} open file descriptors, and ${after.value} after 200 more requests`,
-        "the parent must close() its copy of each accepted connection right after fork()",
-      );
-    },
-
-    "children-exit": async (t) => {
-      const server = await startServer(t);
-      const pid = server.programPid()!;
-      for (let i = 0; i < 5; i++) await ask(t, String(i));
-      const copies = await settle(() => sameProgram(pid).length, (n) => n === 1, 2 * t.step);
-      require(
-        copies.ok,
-        `after 5 requests were answered, ${copies.value} server processes were still running instead of 1`,
-        "a child must exit (_exit(0)) after replying, not return into the accept loop",
-      );
-    },
-
-    "forks-per-client": async (t) => {
-      const server = await startServer(t);
-      // Silent clients keep their servers busy, so each needs a process
-      // then; whoever holds a connection's server end (seen in /proc)
-      // serves it. Threads share the server's own descriptors.
-      const clients = [];
-      for (let i = 1; i <= 3; i++) clients.push(await connectClient(t, `silent client ${i}`));
-      t.note("three clients are connected and send nothing");
-      const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
-      requireAlive(server, "while three clients were connected");
-      require(
-        handedOff,
-        `with 3 clients connected and silent, once nothing could change any more (or after ${
-          formatMs(t.step)
-        }), ${describeHolders(holders, serverPid)}, where each should be held by a child process serving it`,
-        "fork() a child right after accept() to serve that client (threads are not processes)",
-      );
-      const servers = distinctServers(holders, serverPid);
-      require(
-        servers,
-        `3 silent clients were served by fewer than 3 processes (${
-          describeHolders(holders, serverPid)
-        }): one child process per client is the lab`,
-        "fork() once per accepted connection, and let that child serve only that client",
-      );
-      t.note(`clients served by processes ${servers.join(", ")}`);
-    },
-
-    "client-prints-answer": async (t) => {
-      await t.startServer(t.reference("c"), { args: [String(t.port)] });
-      for (const n of ["0", "10", "30", "35"]) {
-        const client = t.start(t.submission, "client", { args: ["127.0.0.1", String(t.port), n] });
-        await client.expectExit({ timeoutMs: 5 * t.step, because: `after asking for fib(${n})` });
-        const printed = answerIn(client.stdout.text);
-        require(
-          printed === expectedAnswer(n),
-          `./client 127.0.0.1 ${t.port} ${n} printed ${
-            JSON.stringify(client.stdout.text.trim())
-          }, not a line containing ${JSON.stringify(expectedAnswer(n))}`,
-          'print the server\'s reply as it arrives, e.g. printf("%s\\n", reply)',
+    "trailing-newline": check({
+      title: 'A request ending in a newline ("30\\n", what echo 30 | nc sends) is answered 1346269',
+      run: async (t) => {
+        await startServer(t);
+        // What `echo 30 | nc` sends; fib(30) takes a while in Python.
+        const withNewline = await replyTo(t, "30\n", 5 * t.step);
+        if (answerIn(withNewline) === expectedAnswer("30")) return;
+        // Only the newline is judged here: a server that answers "30" just as
+        // wrongly (or keeps the connection open) loses points elsewhere.
+        const without = await replyTo(t, "30", 5 * t.step);
+        if (answerIn(withNewline) === answerIn(without)) {
+          t.note('"30\\n" was answered like "30": the newline changes nothing');
+          return;
+        }
+        throw new CheckFailure(
+          `the request "30\\n" (what echo 30 | nc sends) got ${describeReply(withNewline)}, but "30" got ${
+            describeReply(without)
+          }: the trailing newline changed the answer`,
+          "a request may end with a newline: parse the number and ignore a trailing \\n (and \\r)",
         );
-      }
-    },
+      },
+    }),
+
+    "stalled-client": check({
+      title: "A client that sends nothing does not hold up the others",
+      run: async (t) => {
+        const server = await startServer(t);
+        const stalled = await connectClient(t, "stalled client");
+        t.transcript.note("the stalled client is connected and sends nothing");
+        for (const n of ["5", "10", "20"]) {
+          await ask(t, n, {
+            hint:
+              "a client that sends nothing must not hold up the others: accept, fork, and let the child wait for the request",
+          });
+        }
+        await requireReply(t, stalled, "3");
+        requireAlive(server, "after serving the stalled client");
+      },
+    }),
+
+    "client-leaves-early": check({
+      title: "Clients that leave before their reply disturb no one",
+      run: async (t) => {
+        const server = await startServer(t);
+        for (const request of ["34", "30"]) {
+          const leaver = await connectClient(t, "client that leaves");
+          await leaver.send(request);
+          await leaver.close();
+        }
+        const silent = await connectClient(t, "client that leaves without a word");
+        await silent.close();
+        await ask(t, "10");
+        await ask(t, "12");
+        requireAlive(server, "after clients left before their reply");
+        // The children of the clients that left must end too: one that waits or spins forever costs everyone.
+        const copies = await settle(() => server.copies().length, (n) => n === 1, 2 * t.step);
+        require(
+          copies.ok,
+          `after the clients that left were gone, ${copies.value - 1} child process${
+            copies.value === 2 ? " was" : "es were"
+          } still running (CPU use of the server and its children: ${
+            Math.round(100 * await t.cpuShareWhileIdle(server))
+          }% of a busy process)`,
+          "recv() returns 0 when the client has left: the child must then reply or give up and exit, not try again",
+        );
+      },
+    }),
+
+    "parallel-requests": check({
+      title: "Eight clients at once are served by eight processes (speed-up reported)",
+      run: async (t) => {
+        const server = await startServer(t);
+        const started = performance.now();
+        await ask(t, "32", { timeoutMs: 10 * t.step });
+        const oneMs = performance.now() - started;
+
+        const clients = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => connectClient(t, `client ${i + 1}`)),
+        );
+        // Eight clients connected and silent: a fork-per-client server now has
+        // a process for each, whatever the machine's load.
+        const processes = await settle(() => server.copies().length, (n) => n >= 9, 2 * t.step);
+        require(
+          processes.ok,
+          `with 8 clients connected at once, the server ran ${processes.value} process${
+            processes.value === 1 ? "" : "es"
+          } instead of 9 (itself and a child per client)`,
+          "fork a child for each connection as soon as accept() returns it",
+        );
+        const parallelStart = performance.now();
+        await Promise.all(clients.map((peer) => requireReply(t, peer, "32", { timeoutMs: 10 * t.step })));
+        const eightMs = performance.now() - parallelStart;
+        const cores = navigator.hardwareConcurrency;
+        t.note(
+          `one fib(32) took ${formatMs(oneMs)}; eight at once took ${formatMs(eightMs)}: ${
+            ((8 * oneMs) / eightMs).toFixed(1)
+          }x the throughput of one at a time, on ${cores} core${cores === 1 ? "" : "s"}`,
+        );
+      },
+    }),
+
+    "no-zombies": check({
+      title: "Finished children are reaped (no zombies)",
+      run: async (t) => {
+        const server = await startServer(t);
+        for (let i = 0; i < 10; i++) await ask(t, String(i));
+        // A server that reaps on its next accept() may keep the last child unreaped.
+        const zombies = await settle(() => server.zombieChildren(), (n) => n <= 1, 2 * t.step);
+        if (zombies.ok) return;
+        // Zombies of children that exit at once are the middle of a double
+        // fork (daemon() does one): the parent must reap them all the same.
+        const daemonised = await servedByGrandchild(t, server.pid);
+        throw new CheckFailure(
+          `after 10 requests were answered, the server had ${zombies.value} zombie children (exited, never reaped)${
+            daemonised
+              ? "; each client is served by a grandchild, so these are the children that daemon() or a double fork ends at once, and the parent never waits for them"
+              : ""
+          }`,
+          "reap children: a SIGCHLD handler calling waitpid(-1, NULL, WNOHANG) in a loop, or signal(SIGCHLD, SIG_IGN)" +
+            (daemonised
+              ? "; a child that calls daemon() exits inside it, and that exit needs reaping too"
+              : ""),
+        );
+      },
+    }),
+
+    "descriptors-stay-flat": check({
+      title: "The parent closes its copy of each connection (open files stay flat over 200 requests)",
+      run: async (t) => {
+        const server = await startServer(t);
+        await ask(t, "1");
+        const before = server.openDescriptors()!;
+        for (let i = 0; i < 200; i++) await ask(t, String(i % 20));
+        const after = await settle(() => server.openDescriptors() ?? 0, (n) => n <= before, 2 * t.step);
+        require(
+          after.ok,
+          `the server had ${before} open file descriptors, and ${after.value} after 200 more requests`,
+          "the parent must close() its copy of each accepted connection right after fork()",
+        );
+      },
+    }),
+
+    "children-exit": check({
+      title: "Each child exits after its reply (one server process remains)",
+      run: async (t) => {
+        const server = await startServer(t);
+        for (let i = 0; i < 5; i++) await ask(t, String(i));
+        const copies = await settle(() => server.copies().length, (n) => n === 1, 2 * t.step);
+        require(
+          copies.ok,
+          `after 5 requests were answered, ${copies.value} server processes were still running instead of 1`,
+          "a child must exit (_exit(0)) after replying, not return into the accept loop",
+        );
+      },
+    }),
+
+    "forks-per-client": check({
+      title: "Structure: each of three silent clients is served by a process of its own (seen in /proc)",
+      run: async (t) => {
+        const server = await startServer(t);
+        // Silent clients keep their servers busy, so each needs a process
+        // then; whoever holds a connection's server end (seen in /proc)
+        // serves it. Threads share the server's own descriptors.
+        const clients = [];
+        for (let i = 1; i <= 3; i++) clients.push(await connectClient(t, `silent client ${i}`));
+        t.note("three clients are connected and send nothing");
+        const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
+        requireAlive(server, "while three clients were connected");
+        require(
+          handedOff,
+          `with 3 clients connected and silent, once nothing could change any more (or after ${
+            formatMs(t.step)
+          }), ${
+            describeHolders(holders, serverPid)
+          }, where each should be held by a child process serving it`,
+          "fork() a child right after accept() to serve that client (threads are not processes)",
+        );
+        const servers = distinctServers(holders, serverPid);
+        require(
+          servers,
+          `3 silent clients were served by fewer than 3 processes (${
+            describeHolders(holders, serverPid)
+          }): one child process per client is the lab`,
+          "fork() once per accepted connection, and let that child serve only that client",
+        );
+        t.note(`clients served by processes ${servers.join(", ")}`);
+      },
+    }),
+
+    "client-prints-answer": check({
+      title: "Your client prints the server's answer and exits 0",
+      run: async (t) => {
+        await t.startServer(t.reference("c"), { args: [String(t.port)] });
+        for (const n of ["0", "10", "30", "35"]) {
+          const client = t.start(t.submission, "client", { args: ["127.0.0.1", String(t.port), n] });
+          await client.expectExit({ timeoutMs: 5 * t.step, because: `after asking for fib(${n})` });
+          const printed = answerIn(client.stdout.text);
+          require(
+            printed === expectedAnswer(n),
+            `./client 127.0.0.1 ${t.port} ${n} printed ${
+              JSON.stringify(client.stdout.text.trim())
+            }, not a line containing ${JSON.stringify(expectedAnswer(n))}`,
+            'print the server\'s reply as it arrives, e.g. printf("%s\\n", reply)',
+          );
+        }
+      },
+    }),
   },
 });

@@ -5,10 +5,7 @@
  * @module
  */
 
-import type { CheckContext } from "../harness/check.ts";
-import type { TcpPeer } from "../harness/peer.ts";
-import { readStat } from "../harness/procfs.ts";
-import { settle } from "../harness/wait.ts";
+import { type CheckContext, readStat, settle, type TcpPeer } from "../harness/mod.ts";
 
 /**
  * Gives each client a serving process of its own, if possible: `holders[i]`

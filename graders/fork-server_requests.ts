@@ -6,11 +6,14 @@
  * @module
  */
 
-import { CheckFailure } from "../harness/check.ts";
-import type { CheckContext } from "../harness/check.ts";
-import type { TcpPeer } from "../harness/peer.ts";
-import { describeExit, type LabProcess } from "../harness/process.ts";
-import { formatMs } from "../harness/wait.ts";
+import {
+  type CheckContext,
+  CheckFailure,
+  describeExit,
+  formatMs,
+  type LabProcess,
+  type TcpPeer,
+} from "../harness/mod.ts";
 
 /** The reply to a number above 34 or a request that is not a number. */
 export const OUT_OF_RANGE = "out of range";

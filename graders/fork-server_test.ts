@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { gradingUid } from "../harness/jail.ts";
-import { defineLabTests, processesLeftBehind, runGradeCli } from "../harness/testing.ts";
+import { defineLabTests, gradingUid, processesLeftBehind, runGradeCli } from "../harness/testing.ts";
 
 defineLabTests("fork-server");
 

@@ -10,19 +10,12 @@
 import { join } from "node:path";
 import { pythonInterpreter } from "./build.ts";
 import type { Language, Program, Role } from "./build.ts";
+import { waitAccepted } from "./accept.ts";
 import { CheckFailure } from "./failure.ts";
 import { TcpListenerPeer, TcpPeer } from "./peer.ts";
 import { jailCommand, programEnvironment } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
-import {
-  acceptQueueLength,
-  isListening,
-  serverSideInode,
-  socketHolders,
-  TCP_ESTABLISHED,
-  tcpSockets,
-  treeCpuTicks,
-} from "./procfs.ts";
+import { isListening, serverSideInode, socketHolders, TCP_ESTABLISHED, treeCpuTicks } from "./procfs.ts";
 import type { TcpSocketInfo } from "./procfs.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "./process.ts";
 import { Transcript } from "./transcript.ts";
@@ -31,6 +24,7 @@ import { DeadlineError, formatMs, pollUntil, StalledError, watchStalls } from ".
 
 export { CheckFailure, require } from "./failure.ts";
 export type { Language, Program, Role } from "./build.ts";
+export type { Grader } from "./grader.ts";
 
 /** Marks a progress line on the check runner's stdout. */
 export const PROGRESS_MARK = "\x1esocklab-progress ";
@@ -42,35 +36,6 @@ export interface ProgressEvent {
   total: number;
   /** The check runner's clock, in milliseconds. */
   atMs: number;
-}
-
-/** One check of a lab. */
-export type CheckFunction = (t: CheckContext) => Promise<void>;
-
-/** A lab's grader: its checks by id (the ids of `task.yaml`). */
-export interface Grader {
-  lab: string;
-  checks: Record<string, CheckFunction>;
-}
-
-/**
- * Declares a lab's grader (the default export of `graders/<lab>.ts`).
- *
- * @example
- * ```ts
- * import { defineGrader } from "./check.ts";
- * export default defineGrader({
- *   lab: "demo",
- *   checks: {
- *     "server-starts": async (t) => {
- *       await t.startServer(t.submission);
- *     },
- *   },
- * });
- * ```
- */
-export function defineGrader(grader: Grader): Grader {
-  return grader;
 }
 
 /** What the harness hands a check: everything it may touch. */
@@ -118,7 +83,7 @@ export interface StartProgramOptions {
  * await server.expectOutput("hello", { timeoutMs: t.step });
  * ```
  */
-export class CheckContext {
+export class CheckContext<Settings = Record<string, unknown>> {
   readonly transcript = new Transcript();
   readonly notes: string[] = [];
   readonly #processes: LabProcess[] = [];
@@ -144,9 +109,9 @@ export class CheckContext {
     return this.env.stepTimeoutMs;
   }
 
-  /** Lab-specific settings from `task.yaml`. */
-  get settings(): Record<string, unknown> {
-    return this.env.settings;
+  /** The lab's settings (declared by its grader, valued in `task.yaml`), validated when the lab loaded. */
+  get settings(): Settings {
+    return this.env.settings as Settings;
   }
 
   /** The reference programs in `language` (peers of the student's). */
@@ -262,7 +227,8 @@ export class CheckContext {
     const port = options.port ?? this.port;
     const peer = await this.connect(options);
     const mine = peer.localPort;
-    await this.#waitAccepted(
+    await waitAccepted(
+      this.step,
       port,
       (sockets, waiting) =>
         waiting === 0 && sockets.some((s) => s.localPort === port && s.remotePort === mine),
@@ -294,7 +260,8 @@ export class CheckContext {
       if (!previous) continue;
       // The accept queue is first in, first out: with both connections made
       // and at most one waiting, the previous one has been accepted.
-      await this.#waitAccepted(
+      await waitAccepted(
+        this.step,
         port,
         (sockets, waiting) => waiting <= 1 && serverSide(sockets, previous) && serverSide(sockets, peer),
         `the ${previous.label}`,
@@ -303,7 +270,8 @@ export class CheckContext {
     }
     const last = peers.at(-1);
     if (last) {
-      await this.#waitAccepted(
+      await waitAccepted(
+        this.step,
         port,
         (sockets, waiting) => waiting === 0 && serverSide(sockets, last),
         `the ${last.label}`,
@@ -323,7 +291,8 @@ export class CheckContext {
     options: { port?: number; server?: LabProcess } = {},
   ): Promise<void> {
     const port = options.port ?? this.port;
-    await this.#waitAccepted(
+    await waitAccepted(
+      this.step,
       port,
       (sockets, waiting) =>
         waiting === 0 &&
@@ -331,47 +300,6 @@ export class CheckContext {
       `${connections} client${connections === 1 ? "" : "s"}`,
       options.server,
     );
-  }
-
-  /** Polls `/proc/net/tcp` until `accepted(sockets, connections waiting in the accept queue)`. */
-  async #waitAccepted(
-    port: number,
-    accepted: (sockets: TcpSocketInfo[], waiting: number) => boolean,
-    who: string,
-    server?: LabProcess,
-  ): Promise<void> {
-    const timeoutMs = this.step;
-    let waiting = 0;
-    const done = await pollUntil(() => {
-      // The lab's servers listen on IPv4: read IPv6 only if the listener is not there.
-      let sockets = tcpSockets(["ipv4"]);
-      if (acceptQueueLength(port, sockets) === undefined) sockets = tcpSockets();
-      waiting = acceptQueueLength(port, sockets) ?? 0;
-      if (accepted(sockets, waiting)) return true;
-      if (server && !server.running) return false;
-      return undefined;
-    }, { timeoutMs, intervalMs: 2, what: `the server to accept ${who}` }).catch((error) => {
-      if (!(error instanceof DeadlineError)) throw error;
-      throw new CheckFailure(
-        `the ${server?.label ?? "server"} did not accept() ${who} ${
-          error instanceof StalledError
-            ? `and nothing could make it any more (${error.why})`
-            : `within ${formatMs(timeoutMs)}`
-        }${
-          waiting > 0
-            ? ` (${waiting} connection${waiting === 1 ? " was" : "s were"} waiting to be accepted)`
-            : ""
-        }`,
-        "keep the listening socket in the epoll set and accept() a new client each time it is readable",
-      );
-    });
-    if (!done) {
-      throw new CheckFailure(
-        `the ${server!.label} ${describeExit(server!.status!)} before it accepted ${who}${
-          stderrExcerpt(server!)
-        }`,
-      );
-    }
   }
 
   /**

@@ -6,11 +6,12 @@
  */
 
 import { join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { buildProgram, detectLanguage, pythonPrefixes, submissionRoot } from "./build.ts";
 import type { BuildResult, Language, Program } from "./build.ts";
 import { PROGRESS_MARK } from "./check.ts";
-import type { Grader, ProgressEvent } from "./check.ts";
+import type { ProgressEvent } from "./check.ts";
+import { BUILD_CHECK } from "./grader.ts";
+import { runInDependencyOrder, selectChecks } from "./check_order.ts";
 import { gradingUid, scratchOwner } from "./jail.ts";
 import type { JailSpec } from "./jail.ts";
 import { knownLabs, labPaths } from "./labs.ts";
@@ -18,30 +19,18 @@ import { CACHE_ENV, cached } from "./cache.ts";
 import { fingerprint } from "./fingerprint.ts";
 import { Limiter } from "./limit.ts";
 import { nativeHelpers } from "./native.ts";
-import {
-  countsAsFailure,
-  gradedCheck,
-  gradeReport,
-  skippedCheck,
-  submissionLabel,
-  unrunCheck,
-} from "./report.ts";
+import { gradedCheck, gradeReport, submissionLabel, unrunCheck } from "./report.ts";
 import type { CheckReport, GradeReport } from "./report.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "./sandbox.ts";
 import type { Isolation } from "./sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
+import { SetupError } from "./setup_error.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
 import { formatMs } from "./wait.ts";
 
-/** A problem with what the user asked for (exit status 2), not a grade. */
-export class SetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SetupError";
-  }
-}
+export { SetupError };
 
 /** Options of {@link grade}. */
 export interface GradeOptions {
@@ -67,9 +56,6 @@ export interface CheckProgress extends ProgressEvent {
   check: string;
 }
 
-/** The check every task may list that the harness itself performs. */
-export const BUILD_CHECK = "build";
-
 /** Extra time the sandbox gets past the check's budget for cleanup. */
 const SANDBOX_GRACE_MS = 5000;
 
@@ -90,17 +76,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     throw new SetupError(`unknown lab '${options.lab}'; the labs are: ${labs.join(", ")}`);
   }
   const paths = labPaths(options.lab);
-  const loaded = await loadTaskConfig(options.taskFile ?? paths.taskYaml);
-  const task: TaskConfig = { ...loaded, settings: { ...loaded.settings, ...options.settings } };
-  const grader = (await import(pathToFileURL(paths.graderModule).href)).default as Grader;
-  const unimplemented = task.checks.map((c) => c.id).filter((id) => id !== BUILD_CHECK && !grader.checks[id]);
-  if (unimplemented.length > 0) {
-    throw new SetupError(
-      `${paths.taskYaml} lists checks that ${paths.graderModule} does not define: ${
-        unimplemented.join(", ")
-      }`,
-    );
-  }
+  const task = await loadTaskConfig(options.taskFile ?? paths.taskYaml, {
+    graderModule: paths.graderModule,
+    settings: options.settings,
+  });
   const selected = selectChecks(task, options.only);
   const given = resolve(options.submission ?? paths.taskDir);
   await requireSubmission(given);
@@ -162,7 +141,6 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     }
     const context: RunContext = {
       task,
-      grader,
       paths,
       built,
       references,
@@ -192,7 +170,6 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
 interface RunContext {
   task: TaskConfig;
-  grader: Grader;
   paths: ReturnType<typeof labPaths>;
   built: BuildResult;
   references: Partial<Record<Language, Program>>;
@@ -203,19 +180,6 @@ interface RunContext {
   /** `performance.now()` by which the whole grading must be over. */
   deadline: number;
   runners: RunnerPool;
-}
-
-function selectChecks(task: TaskConfig, only: string[] | undefined): CheckConfig[] {
-  if (!only || only.length === 0) return task.checks;
-  const unknown = only.filter((id) => !task.checks.some((c) => c.id === id));
-  if (unknown.length > 0) {
-    throw new SetupError(
-      `unknown check${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; the checks of ${task.lab} are: ${
-        task.checks.map((c) => c.id).join(", ")
-      }`,
-    );
-  }
-  return task.checks.filter((c) => only.includes(c.id));
 }
 
 async function requireSubmission(dir: string): Promise<void> {
@@ -294,36 +258,18 @@ async function runChecks(
   onCheck?: (check: CheckReport) => void,
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
-  const reports = new Map<string, Promise<CheckReport>>();
   const slots = new Limiter(jobs);
-  for (const check of selected) {
-    reports.set(
-      check.id,
-      (async () => {
-        const needed = await Promise.all(
-          check.needs.filter((id) => reports.has(id)).map((id) => reports.get(id)!),
-        );
-        const blocker = needed.find((r) => countsAsFailure(r));
-        let report: CheckReport;
-        if (blocker) {
-          report = skippedCheck(check, `skipped: it needs '${blocker.id}', which did not pass`);
-        } else if (check.id === BUILD_CHECK) {
-          report = buildReport(check, context.built);
-        } else if (!context.built.program) {
-          report = skippedCheck(check, "skipped: the submission did not build");
-        } else {
-          report = await slots.run(() =>
-            context.deadline - performance.now() < MIN_CHECK_MS
-              ? Promise.resolve(outOfTime(check, context.task))
-              : runOneCheck(context, check, onProgress)
-          );
-        }
-        onCheck?.(report);
-        return report;
-      })(),
-    );
-  }
-  return await Promise.all(selected.map((c) => reports.get(c.id)!));
+  return await runInDependencyOrder(
+    selected,
+    context.built,
+    (check) =>
+      slots.run(() =>
+        context.deadline - performance.now() < MIN_CHECK_MS
+          ? Promise.resolve(outOfTime(check, context.task))
+          : runOneCheck(context, check, onProgress)
+      ),
+    onCheck,
+  );
 }
 
 /** A check that cannot get this much time before the grading's deadline is not started. */
@@ -334,17 +280,6 @@ function outOfTime(check: CheckConfig, task: TaskConfig): CheckReport {
     check,
     `not run: the grading used up its time budget of ${formatMs(task.limits.grading_timeout_ms)}`,
   );
-}
-
-function buildReport(check: CheckConfig, built: BuildResult): CheckReport {
-  const ok = built.program !== undefined;
-  const finding = {
-    status: ok ? "pass" as const : "fail" as const,
-    rationale: ok ? "" : built.failure ?? "the build failed",
-    transcript: "",
-    notes: built.notes,
-  };
-  return gradedCheck(check, finding, built.durationMs);
 }
 
 /**

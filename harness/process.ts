@@ -7,66 +7,28 @@
  * @module
  */
 
+import { describeExit, describeLingering, exitHint, quoteExcerpt, stderrExcerpt } from "./exit_status.ts";
+import type { ExitStatus } from "./exit_status.ts";
 import { CheckFailure } from "./failure.ts";
 import {
   allProcesses,
   descendants,
+  openFdCount,
   readStat,
+  sameProgram,
+  SPIN_CPU_TICKS,
   threadWaits,
-  TICKS_PER_SECOND,
   treeBlocked,
   treeCpuTicks,
-  waitChannel,
+  zombieChildren,
 } from "./procfs.ts";
 import type { ThreadWait } from "./procfs.ts";
 import { ExpectError, TextStream } from "./stream.ts";
 import type { Transcript } from "./transcript.ts";
 import { awaitEvent, DeadlineError, formatMs, pollUntil, StalledError, withDeadline } from "./wait.ts";
 
-/**
- * CPU time, in clock ticks, after which {@link LabProcess.waitBlocked} takes a
- * program that has not blocked for one that spins: 100 ms of work,
- * far more than any program needs between receiving something and waiting
- * again.
- */
-export const SPIN_CPU_TICKS = 10;
-
-/** How a process ended. */
-export interface ExitStatus {
-  /** Exit status, or `null` when a signal ended it. */
-  code: number | null;
-  /** Terminating signal name (`SIGSEGV`), or `null`. */
-  signal: string | null;
-}
-
-const SIGNAL_MEANINGS: Record<string, string> = {
-  SIGSEGV: "segmentation fault: an invalid memory access",
-  SIGPIPE: "wrote to a connection the peer had closed",
-  SIGABRT: "abort(), often a failed assert or a corrupted heap",
-  SIGBUS: "bus error: an invalid memory access",
-  SIGFPE: "arithmetic error, such as a division by zero",
-  SIGKILL: "killed",
-  SIGXCPU: "CPU time limit exceeded",
-  SIGXFSZ: "file size limit exceeded",
-};
-
-/**
- * Describes an exit for people: `exited with status 1`,
- * `was killed by SIGSEGV (segmentation fault: …)`.
- *
- * @example
- * ```ts
- * import { describeExit } from "./process.ts";
- * describeExit({ code: 0, signal: null }); // "exited with status 0"
- * ```
- */
-export function describeExit(status: ExitStatus): string {
-  if (status.signal) {
-    const meaning = SIGNAL_MEANINGS[status.signal];
-    return `was killed by ${status.signal}${meaning ? ` (${meaning})` : ""}`;
-  }
-  return `exited with status ${status.code}`;
-}
+export { describeExit, quoteExcerpt, stderrExcerpt } from "./exit_status.ts";
+export type { ExitStatus } from "./exit_status.ts";
 
 /** Options of {@link LabProcess.start}. */
 export interface StartOptions {
@@ -176,6 +138,26 @@ export class LabProcess {
    */
   programPid(): number | undefined {
     return readStat(this.pid) ? this.pid : undefined;
+  }
+
+  /** Its open file descriptors (read from `/proc`), or `undefined` once it is gone. */
+  openDescriptors(): number | undefined {
+    return openFdCount(this.pid);
+  }
+
+  /** How many of its children exited and were never reaped (zombies). */
+  zombieChildren(): number {
+    return zombieChildren(this.pid).length;
+  }
+
+  /** The pids running its program: itself and the copies it forked (threads are not counted). */
+  copies(): number[] {
+    return sameProgram(this.pid);
+  }
+
+  /** CPU clock ticks it and its live descendants have used. */
+  cpuTicks(): number {
+    return treeCpuTicks(this.pid);
   }
 
   /** Writes `text` to stdin; a program that closed its stdin is not an error here. */
@@ -337,20 +319,7 @@ export class LabProcess {
       );
     }
     if (status === undefined) {
-      const wallS = (performance.now() - started) / 1000;
-      const cpuS = (treeCpuTicks(pid) - cpuBefore) / TICKS_PER_SECOND;
-      const share = Math.round((100 * cpuS) / wallS);
-      const where = waitChannel(pid);
-      // A busy machine gives a spinning program a small share of a CPU: what
-      // tells it from a sleeping one is the CPU it used at all while it should
-      // have exited, a count of its own work that load does not shrink much.
-      const ticks = treeCpuTicks(pid) - cpuBefore;
-      const spinning = share >= 20 || ticks >= SPIN_CPU_TICKS;
-      const activity = spinning
-        ? `it kept running, using ${share}% of a CPU: it seems to spin in a loop`
-        : `it kept running, asleep${
-          where ? ` in ${where}` : ""
-        } (${share}% CPU): it waits for something that will not come`;
+      const activity = describeLingering(pid, cpuBefore, started);
       throw new CheckFailure(
         `expected the ${this.label} to exit with status ${code}${why}, but after ${
           formatMs(options.timeoutMs)
@@ -402,30 +371,6 @@ export class LabProcess {
       }
     }
   }
-}
-
-function exitHint(status: ExitStatus): string | undefined {
-  if (status.signal === "SIGPIPE") {
-    return "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, and handle the EPIPE error instead";
-  }
-  if (status.signal === "SIGSEGV") {
-    return "run it under valgrind or build with -fsanitize=address -g to find the invalid access";
-  }
-  if (status.code !== null && status.code !== 0) {
-    return "return 0 from main (or exit(0)) when the conversation ends normally";
-  }
-  return undefined;
-}
-
-/** `; it printed "…"` with the end of a program's error output (or output), if any. */
-export function stderrExcerpt(process: LabProcess): string {
-  const text = (process.stderr.text || process.stdout.text).trim();
-  return text ? `; it printed ${JSON.stringify(text.slice(-300))}` : "";
-}
-
-/** Shows the start of `text`, quoted, at most 200 characters. */
-export function quoteExcerpt(text: string, max = 200): string {
-  return text.length > max ? `${JSON.stringify(text.slice(0, max))}…` : JSON.stringify(text);
 }
 
 async function pump(source: ReadableStream<Uint8Array>, sink: TextStream): Promise<void> {

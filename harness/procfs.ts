@@ -104,6 +104,14 @@ export function descendants(pid: number, all = allProcesses()): ProcStat[] {
 }
 
 /**
+ * CPU time, in clock ticks, after which `LabProcess.waitBlocked` takes a
+ * program that has not blocked for one that spins: 100 ms of work,
+ * far more than any program needs between receiving something and waiting
+ * again.
+ */
+export const SPIN_CPU_TICKS = 10;
+
+/**
  * CPU ticks used by `pid` and its live descendants.
  *
  * @example

@@ -57,6 +57,8 @@ export interface CheckReport {
   notes: string[];
   /** Set when `task.yaml` keeps the check from students for now. */
   visibility?: CheckVisibility;
+  /** On a skipped check: the id of the check it needed that did not pass (`build` when nothing was built). */
+  skipped_because?: string;
 }
 
 /** The report of one lab's grading. */
@@ -152,7 +154,7 @@ export function gradedCheck(entry: CheckEntry, finding: CheckFinding, durationMs
 
 /**
  * The report of a check that was not run because of another's result
- * (`skip`, worth 0).
+ * (`skip`, worth 0); `cause` is the id of that other check.
  *
  * @example
  * ```ts
@@ -161,8 +163,9 @@ export function gradedCheck(entry: CheckEntry, finding: CheckFinding, durationMs
  * // "skip"
  * ```
  */
-export function skippedCheck(entry: CheckEntry, rationale: string): CheckReport {
-  return withVisibility(entry, unscored(entry, "skip", rationale));
+export function skippedCheck(entry: CheckEntry, rationale: string, cause?: string): CheckReport {
+  const report = withVisibility(entry, unscored(entry, "skip", rationale));
+  return cause === undefined ? report : { ...report, skipped_because: cause };
 }
 
 /**
@@ -288,7 +291,16 @@ const UNKNOWN_BUILD: CheckEntry = {
 };
 
 /** Whether a check is reported, not scored: advice its task gives no points. */
-function reportedOnly(entry: CheckEntry): boolean {
+/**
+ * Whether a check is reported, not scored: advice its task gives no points.
+ *
+ * @example
+ * ```ts
+ * import { reportedOnly } from "./report.ts";
+ * reportedOnly({ id: "paste", title: "Pasted lines", points: 0, advice: true }); // true
+ * ```
+ */
+export function reportedOnly(entry: CheckEntry): boolean {
   return (entry.advice ?? false) && entry.points === 0;
 }
 

@@ -1,174 +1,216 @@
 /**
- * `tasks/<lab>/task.yaml`: a lab's checks, points and limits, validated with
- * errors that point at the file, line and column.
+ * A lab as the harness grades it: its `task.yaml` (what an instructor tunes)
+ * joined with its grader's declarations (what each check is). Loading
+ * refuses anything that does not fit, each problem with the place it comes
+ * from: a check of `task.yaml` the grader does not declare, a declared check
+ * `task.yaml` gives no points, a dependency on no check or a cycle of them,
+ * an unknown setting or a value of the wrong type (in `task.yaml` or given
+ * with `--set`).
  *
  * @module
  */
 
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Node as YamlNode } from "yaml";
-import { z } from "zod";
+import { pathToFileURL } from "node:url";
+import { BUILD_CHECK, BUILD_TITLE, settingsSchema } from "./grader.ts";
+import type { Grader } from "./grader.ts";
+import { labPaths } from "./labs.ts";
+import { loadTaskFile, TaskConfigError } from "./task_file.ts";
+import type { Limits, TaskFile } from "./task_file.ts";
 
-const CHECK_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export { TaskConfigError } from "./task_file.ts";
+export type { Limits } from "./task_file.ts";
 
-const checkSchema = z.object({
-  id: z.string().regex(CHECK_ID, "check ids are lowercase words joined by '-'"),
-  title: z.string().min(1),
-  points: z.number().nonnegative(),
-  needs: z.array(z.string()).default([]),
-  hint: z.string().optional(),
-  timeout_ms: z.number().int().positive().optional(),
-  /**
-   * Behaviour beyond the lab text (end of input, throughput): reported as
-   * advice and worth nothing unless the instructor gives it points here.
-   */
-  advice: z.boolean().default(false),
-  /**
-   * When a student sees the check's result (Gradescope's four words):
-   * `visible` (the default), `hidden`, `after_due_date`, `after_published`.
-   */
-  visibility: z.enum(["visible", "hidden", "after_due_date", "after_published"]).optional(),
-}).strict();
+/** One check, as declared by its grader and tuned by `task.yaml`. */
+export interface CheckConfig {
+  id: string;
+  title: string;
+  points: number;
+  /** The checks that must pass first: the build, then those the grader names. */
+  needs: string[];
+  /** Behaviour beyond the lab text: reported, not scored, while worth 0 points. */
+  advice: boolean;
+  hint?: string;
+  timeout_ms?: number;
+  visibility?: "visible" | "hidden" | "after_due_date" | "after_published";
+}
 
-const limitsSchema = z.object({
-  /** Deadline of one wait: a line printed, a byte received, an exit. */
-  step_timeout_ms: z.number().int().positive().default(3000),
-  /** Hard stop for one whole check. */
-  check_timeout_ms: z.number().int().positive().default(30000),
-  /** Hard stop for `make`. */
-  build_timeout_ms: z.number().int().positive().default(60000),
-  /** Characters of stdout (and of stderr) kept per process; the rest is counted. */
-  output_chars: z.number().int().positive().default(1 << 20),
-  /** Hard stop for a whole grading: checks not finished by then are errors. */
-  grading_timeout_ms: z.number().int().positive().default(300000),
-  /** Per student process: CPU seconds (RLIMIT_CPU). */
-  cpu_seconds: z.number().int().positive().default(60),
-  /** Per student process: address space in MiB (RLIMIT_AS). */
-  memory_mb: z.number().int().positive().default(2048),
-  /** Processes the student's programs may have at once (RLIMIT_NPROC). */
-  processes: z.number().int().positive().default(128),
-  /** Per student process: open files (RLIMIT_NOFILE). */
-  open_files: z.number().int().positive().default(1024),
-  /** Per student process: largest file it may write, in MiB (RLIMIT_FSIZE). */
-  file_size_mb: z.number().int().positive().default(2048),
-  /**
-   * Size of a check's scratch directory, and of each student process's
-   * private /tmp, in MiB (memory-backed, so the host's disk cannot fill).
-   */
-  scratch_mb: z.number().int().positive().default(512),
-}).strict();
+/** A lab ready to grade. */
+export interface TaskConfig {
+  lab: string;
+  title: string;
+  port: number;
+  limits: Limits;
+  /** The lab's settings, validated against its grader's schema, defaults filled in. */
+  settings: Record<string, unknown>;
+  /** In the order of `task.yaml` (the order of the report). */
+  checks: CheckConfig[];
+}
 
-const taskSchema = z.object({
-  lab: z.string().min(1),
-  title: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(5000),
-  limits: limitsSchema.default(limitsSchema.parse({})),
-  settings: z.record(z.string(), z.unknown()).default({}),
-  checks: z.array(checkSchema).min(1),
-}).strict().superRefine((task, ctx) => {
-  const ids = new Set<string>();
-  task.checks.forEach((check, index) => {
-    if (ids.has(check.id)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["checks", index, "id"],
-        message: `duplicate check id '${check.id}'`,
-      });
-    }
-    ids.add(check.id);
-  });
-  task.checks.forEach((check, index) => {
-    check.needs.forEach((need, at) => {
-      if (!ids.has(need)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["checks", index, "needs", at],
-          message: `'${need}' is not a check of this task`,
-        });
-      }
-    });
-  });
-});
-
-/** A validated `task.yaml`. */
-export type TaskConfig = z.infer<typeof taskSchema>;
-/** One check's entry in `task.yaml`. */
-export type CheckConfig = TaskConfig["checks"][number];
-/** The `limits` section, defaults filled in. */
-export type Limits = TaskConfig["limits"];
-
-/** A `task.yaml` that cannot be used, with where and why. */
-export class TaskConfigError extends Error {
-  constructor(readonly file: string, readonly problems: string[]) {
-    super(problems.map((p) => `${file}:${p}`).join("\n"));
-    this.name = "TaskConfigError";
+/** A lab whose `task.yaml`, grader and `--set` do not fit together; each problem says where. */
+export class LabConfigError extends TaskConfigError {
+  constructor(problems: string[]) {
+    super("", problems);
+    this.message = problems.join("\n");
+    this.name = "LabConfigError";
   }
 }
 
-/**
- * Parses and validates the text of a `task.yaml`.
- *
- * @example
- * ```ts
- * import { parseTaskConfig } from "./task_config.ts";
- * const task = parseTaskConfig(
- *   "lab: demo\ntitle: Demo\nchecks:\n  - {id: build, title: Builds, points: 1}\n",
- *   "task.yaml",
- * );
- * task.checks[0].points; // 1
- * ```
- */
-export function parseTaskConfig(text: string, file: string): TaskConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return "1:1";
-    const { line, col } = lineCounter.linePos(offset);
-    return `${line}:${col}`;
-  };
-  if (doc.errors.length > 0) {
-    throw new TaskConfigError(
-      file,
-      doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split("\n")[0]}`),
-    );
-  }
-  const result = taskSchema.safeParse(doc.toJS());
-  if (result.success) return result.data;
-  throw new TaskConfigError(
-    file,
-    result.error.issues.map((issue) => {
-      const node = nodeAt(doc.contents, issue.path as (string | number)[]);
-      const path = issue.path.length > 0 ? ` ${issue.path.join(".")}:` : "";
-      return `${where(node?.range?.[0])}:${path} ${issue.message}`;
-    }),
-  );
+/** Options of {@link loadTaskConfig}. */
+export interface LoadTaskOptions {
+  /** The grader module; `graders/<lab>.ts` of the `lab` the file names by default. */
+  graderModule?: string;
+  /** Setting values given on the command line (`--set`), over those of the file. */
+  settings?: Record<string, unknown>;
 }
 
 /**
- * Reads and validates a `task.yaml` file.
+ * Reads a `task.yaml` and joins it with its lab's grader.
  *
  * @example
  * ```ts ignore
  * import { loadTaskConfig } from "./task_config.ts";
  * const task = await loadTaskConfig("tasks/client-server/task.yaml");
+ * task.checks[1].title; // "Your server talks with the C reference client and ends on \"exit\""
  * ```
  */
-export async function loadTaskConfig(file: string): Promise<TaskConfig> {
-  return parseTaskConfig(await Deno.readTextFile(file), file);
+export async function loadTaskConfig(file: string, options: LoadTaskOptions = {}): Promise<TaskConfig> {
+  const task = await loadTaskFile(file);
+  const graderModule = options.graderModule ?? labPaths(task.lab).graderModule;
+  const grader = (await import(pathToFileURL(graderModule).href)).default as Grader;
+  return joinTask(task, file, grader, graderModule, options.settings ?? {});
 }
 
-/** The deepest YAML node on `path` (for a missing key: its parent map). */
-function nodeAt(
-  root: unknown,
-  path: (string | number)[],
-): { range?: [number, number, number] | null } | undefined {
-  let node = root as YamlNode | null;
-  for (const key of path) {
-    let next: unknown;
-    if (isMap(node)) next = node.get(key, true);
-    else if (isSeq(node)) next = node.get(Number(key), true);
-    if (next === undefined || next === null) break;
-    node = next as YamlNode;
+/**
+ * Joins a parsed `task.yaml` with its grader, or throws a
+ * {@link LabConfigError} listing every problem.
+ *
+ * @example
+ * ```ts
+ * import { check, defineGrader } from "./grader.ts";
+ * import { joinTask } from "./task_config.ts";
+ * import { parseTaskFile } from "./task_file.ts";
+ * const grader = defineGrader({
+ *   lab: "demo",
+ *   checks: { talks: check({ title: "Talks", run: async () => {} }) },
+ * });
+ * const file = parseTaskFile("lab: demo\ntitle: D\nchecks: [{id: talks, points: 2}]\n", "task.yaml");
+ * joinTask(file, "task.yaml", grader, "demo.ts", {}).checks[0].needs; // ["build"]
+ * ```
+ */
+export function joinTask(
+  task: TaskFile,
+  file: string,
+  grader: Grader,
+  graderModule: string,
+  overrides: Record<string, unknown>,
+): TaskConfig {
+  const problems: string[] = [];
+  const inFile = (path: (string | number)[]) => `${file}:${task.locate(path)}`;
+  const declared = Object.keys(grader.checks);
+  const known = new Set([BUILD_CHECK, ...declared]);
+  const declaredAt = (id: string) => grader.checks[id]?.where ?? grader.where ?? graderModule;
+
+  task.checks.forEach((entry, index) => {
+    if (!known.has(entry.id)) {
+      problems.push(
+        `${
+          inFile(["checks", index, "id"])
+        }: checks.${index}.id: '${entry.id}' is not a check of ${graderModule}; its checks are: ${
+          declared.join(", ")
+        }`,
+      );
+    }
+  });
+  const listed = new Set(task.checks.map((entry) => entry.id));
+  for (const id of declared.filter((id) => !listed.has(id))) {
+    problems.push(
+      `${declaredAt(id)}: check '${id}' has no entry in ${inFile(["checks"])}; give it its points there`,
+    );
   }
-  return node ?? undefined;
+  for (const id of declared) {
+    for (const need of grader.checks[id].needs) {
+      if (!known.has(need)) {
+        problems.push(`${declaredAt(id)}: check '${id}' needs '${need}', which is no check`);
+      }
+    }
+  }
+  const cycle = dependencyCycle(grader);
+  if (cycle) {
+    problems.push(`${declaredAt(cycle[0])}: checks that need each other can never run: ${cycle.join(" → ")}`);
+  }
+  const settings = validateSettings(task, grader, overrides, inFile, problems);
+  if (problems.length > 0) throw new LabConfigError(problems);
+
+  return {
+    lab: task.lab,
+    title: task.title,
+    port: task.port,
+    limits: task.limits,
+    settings,
+    checks: task.checks.map((entry) => {
+      const declaration = grader.checks[entry.id];
+      return {
+        id: entry.id,
+        title: declaration?.title ?? BUILD_TITLE,
+        points: entry.points,
+        needs: declaration ? [BUILD_CHECK, ...declaration.needs] : [],
+        advice: declaration?.advice ?? false,
+        ...(entry.hint === undefined ? {} : { hint: entry.hint }),
+        ...(entry.timeout_ms === undefined ? {} : { timeout_ms: entry.timeout_ms }),
+        ...(entry.visibility === undefined ? {} : { visibility: entry.visibility }),
+      };
+    }),
+  };
+}
+
+/** The checks of a cycle of `needs` (the first repeated at the end), or `undefined`. */
+function dependencyCycle(grader: Grader): string[] | undefined {
+  const done = new Set<string>();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (path.includes(id)) return [...path.slice(path.indexOf(id)), id];
+    if (done.has(id) || !grader.checks[id]) return undefined;
+    for (const need of grader.checks[id].needs) {
+      const cycle = visit(need, [...path, id]);
+      if (cycle) return cycle;
+    }
+    done.add(id);
+    return undefined;
+  };
+  for (const id of Object.keys(grader.checks)) {
+    const cycle = visit(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+/** The lab's settings, from the file and `--set`, checked against the grader's schema. */
+function validateSettings(
+  task: TaskFile,
+  grader: Grader,
+  overrides: Record<string, unknown>,
+  inFile: (path: (string | number)[]) => string,
+  problems: string[],
+): Record<string, unknown> {
+  const names = Object.keys(grader.settings);
+  const source = (name: string) =>
+    name in overrides
+      ? `--set ${name}=${String(overrides[name])}`
+      : `${inFile(["settings", name])}: settings.${name}`;
+  const result = settingsSchema(grader.settings).safeParse({ ...task.settings, ...overrides });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const name of issue.keys) {
+        problems.push(
+          `${source(name)}: ${task.lab} has no setting '${name}'; ${
+            names.length > 0 ? `its settings are: ${names.join(", ")}` : "it has no settings"
+          }`,
+        );
+      }
+    } else {
+      const name = String(issue.path[0]);
+      problems.push(`${issue.path.length > 0 ? source(name) : "settings"}: ${issue.message}`);
+    }
+  }
+  return {};
 }

@@ -9,13 +9,20 @@
  */
 
 import { join } from "node:path";
-import { CheckFailure, require } from "../../harness/check.ts";
-import type { CheckContext, CheckFunction } from "../../harness/check.ts";
-import type { TcpListenerPeer } from "../../harness/peer.ts";
-import { placeUploadFile } from "../../harness/pattern.ts";
-import type { UploadPattern } from "../../harness/pattern.ts";
-import { formatRate, formatSize, receiveUpload } from "../../harness/upload.ts";
-import { chooseUploadSize, MiB, scaledDownNote, setting } from "./transfers.ts";
+import {
+  check,
+  CheckFailure,
+  type DeclaredCheck,
+  formatRate,
+  formatSize,
+  placeUploadFile,
+  receiveUpload,
+  require,
+  type TcpListenerPeer,
+  type UploadPattern,
+} from "../../harness/mod.ts";
+import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
+import { chooseUploadSize, MiB, scaledDownNote } from "./transfers.ts";
 
 /** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
 const CLIENT_PROBE_BYTES = 16 * MiB;
@@ -30,7 +37,7 @@ const PROGRESS_FILE_BYTES = 24 * MiB;
  * const pattern = await prepareTestFile(t, 16 * MiB);
  * ```
  */
-export async function prepareTestFile(t: CheckContext, size: number): Promise<UploadPattern> {
+export async function prepareTestFile(t: AsyncServerContext, size: number): Promise<UploadPattern> {
   const path = join(t.env.scratchDir, "test-file.txt");
   await Deno.remove(path).catch(() => {});
   return placeUploadFile(path, size, 7);
@@ -44,7 +51,7 @@ export async function prepareTestFile(t: CheckContext, size: number): Promise<Up
  * const client = await startClient(t);
  * ```
  */
-export async function startClient(t: CheckContext) {
+export async function startClient(t: AsyncServerContext) {
   // A copy in the scratch directory, which the student's uid can always read.
   const shim = join(t.env.scratchDir, "short_send.so");
   await Deno.copyFile(join(t.env.nativeDir, "short_send.so"), shim).catch((error) => {
@@ -61,7 +68,7 @@ export async function startClient(t: CheckContext) {
  * pace in bytes per second.
  */
 async function requireWholeFile(
-  t: CheckContext,
+  t: AsyncServerContext,
   listener: TcpListenerPeer,
   size: number,
   withinMs?: number,
@@ -107,7 +114,7 @@ async function requireWholeFile(
 }
 
 /** Runs the client on `size` bytes until it closes, failing the check if it stops sending for a step. */
-async function uploadToTheEnd(t: CheckContext, size: number) {
+async function uploadToTheEnd(t: AsyncServerContext, size: number) {
   const pattern = await prepareTestFile(t, size);
   const listener = t.listen();
   const client = await startClient(t);
@@ -117,56 +124,67 @@ async function uploadToTheEnd(t: CheckContext, size: number) {
 }
 
 /** The client checks, by id. */
-export const clientChecks: Record<string, CheckFunction> = {
-  "client-sends-file": async (t) => {
-    const total = setting(t, "upload_bytes");
-    const listener = t.listen();
-    const probe = Math.min(total, CLIENT_PROBE_BYTES);
-    const budgetMs = setting(t, "upload_budget_ms");
-    const { bytesPerSecond } = await requireWholeFile(t, listener, probe);
-    const size = chooseUploadSize(total, bytesPerSecond, budgetMs, probe);
-    if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond));
-    if (size === probe) return t.note(`the client sent ${formatSize(size)} byte for byte`);
-    // A pace that falls later (a busy machine) must not stretch the grading: the budget bounds the run.
-    const { checked, bytesPerSecond: later } = await requireWholeFile(t, listener, size, 2 * budgetMs);
-    t.note(
-      checked === size
-        ? `the client sent ${formatSize(size)} byte for byte`
-        : `the ${formatSize(size)} test-file.txt was checked byte for byte as far as the time budget went: ${
-          formatSize(checked)
-        }, at ${formatRate(later, 1000)} (the ${formatSize(probe)} one before it, to its end)`,
-    );
-  },
+export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = {
+  "client-sends-file": check({
+    title: "Your client sends test-file.txt byte for byte, continuing short sends",
+    run: async (t) => {
+      const total = t.settings.upload_bytes;
+      const listener = t.listen();
+      const probe = Math.min(total, CLIENT_PROBE_BYTES);
+      const budgetMs = t.settings.upload_budget_ms;
+      const { bytesPerSecond } = await requireWholeFile(t, listener, probe);
+      const size = chooseUploadSize(total, bytesPerSecond, budgetMs, probe);
+      if (size < total) t.note(scaledDownNote(total, size, bytesPerSecond));
+      if (size === probe) return t.note(`the client sent ${formatSize(size)} byte for byte`);
+      // A pace that falls later (a busy machine) must not stretch the grading: the budget bounds the run.
+      const { checked, bytesPerSecond: later } = await requireWholeFile(t, listener, size, 2 * budgetMs);
+      t.note(
+        checked === size
+          ? `the client sent ${formatSize(size)} byte for byte`
+          : `the ${
+            formatSize(size)
+          } test-file.txt was checked byte for byte as far as the time budget went: ${
+            formatSize(checked)
+          }, at ${formatRate(later, 1000)} (the ${formatSize(probe)} one before it, to its end)`,
+      );
+    },
+  }),
 
-  "client-closes": async (t) => {
-    const size = setting(t, "concurrent_upload_bytes");
-    const { client, got } = await uploadToTheEnd(t, size);
-    require(
-      got.closed,
-      `the client sent ${got.bytes} of ${size} bytes but did not close the connection (nothing happened for ${t.step} ms)`,
-      "close() the socket once the whole file is sent: the server waits for the end of the upload",
-    );
-    await client.expectExit({
-      timeoutMs: t.step,
-      because: "after sending the file and closing the connection",
-    });
-  },
+  "client-closes": check({
+    title: "Your client closes the connection and exits 0 once the file is sent",
+    run: async (t) => {
+      const size = t.settings.concurrent_upload_bytes;
+      const { client, got } = await uploadToTheEnd(t, size);
+      require(
+        got.closed,
+        `the client sent ${got.bytes} of ${size} bytes but did not close the connection (nothing happened for ${t.step} ms)`,
+        "close() the socket once the whole file is sent: the server waits for the end of the upload",
+      );
+      await client.expectExit({
+        timeoutMs: t.step,
+        because: "after sending the file and closing the connection",
+      });
+    },
+  }),
 
-  "client-progress": async (t) => {
-    const size = PROGRESS_FILE_BYTES;
-    const { client } = await uploadToTheEnd(t, size);
-    await client.waitExit(t.step);
-    const progress = client.stdout.lines().filter((line) => /\d/.test(line));
-    require(
-      progress.length > 0,
-      `uploading ${
-        formatSize(size)
-      }, the client printed no progress (no line with a number of bytes or megabytes)${
-        client.stdout.text.trim()
-          ? `; it printed ${JSON.stringify(client.stdout.text.trim().slice(0, 200))}`
-          : ""
-      }`,
-      'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB',
-    );
-  },
+  "client-progress": check({
+    title: "Your client prints its progress",
+    run: async (t) => {
+      const size = PROGRESS_FILE_BYTES;
+      const { client } = await uploadToTheEnd(t, size);
+      await client.waitExit(t.step);
+      const progress = client.stdout.lines().filter((line) => /\d/.test(line));
+      require(
+        progress.length > 0,
+        `uploading ${
+          formatSize(size)
+        }, the client printed no progress (no line with a number of bytes or megabytes)${
+          client.stdout.text.trim()
+            ? `; it printed ${JSON.stringify(client.stdout.text.trim().slice(0, 200))}`
+            : ""
+        }`,
+        'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB',
+      );
+    },
+  }),
 };

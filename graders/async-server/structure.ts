@@ -9,13 +9,22 @@
  * @module
  */
 
-import { CheckFailure, require } from "../../harness/check.ts";
-import type { CheckContext } from "../../harness/check.ts";
-import type { TcpPeer } from "../../harness/peer.ts";
-import { describeExit, stderrExcerpt } from "../../harness/process.ts";
-import type { LabProcess } from "../../harness/process.ts";
-import { acceptQueueLength, allProcesses, EPOLL_WAIT_SYSCALLS, treeBlocked } from "../../harness/procfs.ts";
-import { DeadlineError, pollUntil, settle } from "../../harness/wait.ts";
+import {
+  acceptQueueLength,
+  allProcesses,
+  CheckFailure,
+  DeadlineError,
+  describeExit,
+  EPOLL_WAIT_SYSCALLS,
+  type LabProcess,
+  pollUntil,
+  require,
+  settle,
+  stderrExcerpt,
+  type TcpPeer,
+  treeBlocked,
+} from "../../harness/mod.ts";
+import type { AsyncServerContext } from "./settings.ts";
 
 /** Fails the check, saying how, if the server has exited. */
 function requireRunning(server: LabProcess, when: string): void {
@@ -33,7 +42,11 @@ function requireRunning(server: LabProcess, when: string): void {
  * await requireEpollWaits(t, server, "before any client connected");
  * ```
  */
-export async function requireEpollWaits(t: CheckContext, server: LabProcess, when: string): Promise<void> {
+export async function requireEpollWaits(
+  t: AsyncServerContext,
+  server: LabProcess,
+  when: string,
+): Promise<void> {
   const { outcome, waits } = await server.waitingIn(t.step);
   requireRunning(server, when);
   const own = waits.filter((w) => w.pid === server.programPid());
@@ -78,7 +91,7 @@ function servingApart(holders: number[][], serverPid: number | undefined): [numb
  * queue) and the whole server waiting again. Returns who then holds each
  * connection, or `undefined` if the server never settled within a step.
  */
-async function holdersOnceSettled(t: CheckContext, server: LabProcess, clients: TcpPeer[]) {
+async function holdersOnceSettled(t: AsyncServerContext, server: LabProcess, clients: TcpPeer[]) {
   const pid = server.programPid();
   const holders = () => clients.map((client) => t.connectionHolders(client));
   const settled = await pollUntil(() => {
@@ -110,7 +123,7 @@ async function holdersOnceSettled(t: CheckContext, server: LabProcess, clients: 
  * ```
  */
 export async function requireForkPerClient(
-  t: CheckContext,
+  t: AsyncServerContext,
   server: LabProcess,
   clients: [TcpPeer, TcpPeer],
   startUploads: () => Promise<void>,
@@ -168,7 +181,11 @@ export async function requireForkPerClient(
  * await requireNoZombies(t, server, "3 uploads");
  * ```
  */
-export async function requireNoZombies(t: CheckContext, server: LabProcess, after: string): Promise<void> {
+export async function requireNoZombies(
+  t: AsyncServerContext,
+  server: LabProcess,
+  after: string,
+): Promise<void> {
   const pid = server.programPid()!;
   const seen = await settle(
     () => {

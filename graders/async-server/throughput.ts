@@ -13,14 +13,21 @@
  */
 
 import { join } from "node:path";
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext, CheckFunction } from "../../harness/check.ts";
-import { allProcesses, descendants } from "../../harness/procfs.ts";
-import { formatRate, formatSize, receiveUpload } from "../../harness/upload.ts";
-import { UploadPattern } from "../../harness/pattern.ts";
-import { formatMs } from "../../harness/wait.ts";
+import {
+  allProcesses,
+  check,
+  CheckFailure,
+  type DeclaredCheck,
+  descendants,
+  formatMs,
+  formatRate,
+  formatSize,
+  receiveUpload,
+  UploadPattern,
+} from "../../harness/mod.ts";
+import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
 import { prepareTestFile, startClient } from "./client_checks.ts";
-import { durationAt, measureUploadRate, MiB, setting, WARM_UP_BYTES } from "./transfers.ts";
+import { durationAt, measureUploadRate, MiB, WARM_UP_BYTES } from "./transfers.ts";
 
 /** How the server's pace is measured: at most this long, or this much. */
 const SERVER_WINDOW = { windowMs: 1500, maxBytes: 128 * MiB };
@@ -76,8 +83,8 @@ const ADVICE = {
 };
 
 /** Passes, with a note of both figures, if `pace` per second of CPU reaches `min_upload_mb_s`. */
-function judgePace(t: CheckContext, side: keyof typeof ADVICE, pace: Pace): void {
-  const floor = setting(t, "min_upload_mb_s") * 1e6;
+function judgePace(t: AsyncServerContext, side: keyof typeof ADVICE, pace: Pace): void {
+  const floor = t.settings.min_upload_mb_s * 1e6;
   const cpuMs = pace.cpuNs / 1e6;
   const perCpuSecond = cpuMs > 0 ? (pace.bytes * 1000) / cpuMs : Infinity;
   const { did, what, hint } = ADVICE[side];
@@ -91,7 +98,7 @@ function judgePace(t: CheckContext, side: keyof typeof ADVICE, pace: Pace): void
     t.note(`the ${side} ${did} ${figures}`);
     return;
   }
-  const whole = setting(t, "upload_bytes");
+  const whole = t.settings.upload_bytes;
   throw new CheckFailure(
     `the ${side} ${did} ${figures}, below the ${
       floor / 1e6
@@ -103,59 +110,67 @@ function judgePace(t: CheckContext, side: keyof typeof ADVICE, pace: Pace): void
 }
 
 /** The throughput checks, by id. */
-export const throughputChecks: Record<string, CheckFunction> = {
-  "server-throughput": async (t) => {
-    const server = await t.startServer(t.submission);
-    const peer = await t.connect({ label: "uploader" });
-    const pid = server.programPid()!;
-    const measured = await measureUploadRate(
-      t,
-      peer,
-      new UploadPattern(5),
-      WARM_UP_BYTES + SERVER_WINDOW.maxBytes,
-      { ...SERVER_WINDOW, label: "measured upload", cpuNs: () => treeCpuNs(pid) },
-    );
-    judgePace(t, "server", {
-      bytes: measured.measuredBytes,
-      ms: measured.measuredMs,
-      cpuNs: measured.measuredCpuNs!,
-    });
-  },
+export const throughputChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = {
+  "server-throughput": check({
+    title: "Throughput: the server takes in an upload fast (min_upload_mb_s, 200 MB/s by default)",
+    advice: true,
+    run: async (t) => {
+      const server = await t.startServer(t.submission);
+      const peer = await t.connect({ label: "uploader" });
+      const pid = server.programPid()!;
+      const measured = await measureUploadRate(
+        t,
+        peer,
+        new UploadPattern(5),
+        WARM_UP_BYTES + SERVER_WINDOW.maxBytes,
+        { ...SERVER_WINDOW, label: "measured upload", cpuNs: () => treeCpuNs(pid) },
+      );
+      judgePace(t, "server", {
+        bytes: measured.measuredBytes,
+        ms: measured.measuredMs,
+        cpuNs: measured.measuredCpuNs!,
+      });
+    },
+  }),
 
-  "client-throughput": async (t) => {
-    const pattern = await prepareTestFile(t, CLIENT_WINDOW.fileBytes);
-    const listener = t.listen();
-    const client = await startClient(t);
-    const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
-    const cpuNs = () => treeCpuNs(client.programPid() ?? client.pid);
-    // Measured from the first megabyte on: the client's start-up is not its pace.
-    let start: { bytes: number; at: number; cpuNs: number } | undefined;
-    const got = await receiveUpload(peer.conn, CLIENT_WINDOW.maxBytes, pattern, {
-      timeoutMs: CLIENT_WINDOW.windowMs,
-      stallMs: t.step,
-      stopAtSize: true,
-      onProgress: (received) => start ??= { bytes: received, at: performance.now(), cpuNs: cpuNs() },
-    });
-    const end = { at: performance.now(), cpuNs: cpuNs() };
-    // A client that loses bytes moves fewer than it works for: its pace would say nothing.
-    if (got.mismatchAt !== undefined) {
-      throw new CheckFailure(
-        `the bytes the client sent differ from test-file.txt from byte ${got.mismatchAt} on (see the checks of your client above): its pace is not measured`,
-        "send every chunk in full first; then this check measures your client's pace",
-      );
-    }
-    if (!start || got.bytes <= start.bytes) {
-      throw new CheckFailure(
-        `the client sent too little of test-file.txt to measure its pace (${formatSize(got.bytes)} received${
-          got.stopped ? `, then ${got.stopped}` : ""
-        })`,
-        "send the whole file; see the checks of your client above",
-      );
-    }
-    judgePace(t, "client", {
-      bytes: got.bytes - start.bytes,
-      ms: end.at - start.at,
-      cpuNs: end.cpuNs - start.cpuNs,
-    });
-  },
+  "client-throughput": check({
+    title: "Throughput: your client sends fast (min_upload_mb_s, 200 MB/s by default)",
+    advice: true,
+    run: async (t) => {
+      const pattern = await prepareTestFile(t, CLIENT_WINDOW.fileBytes);
+      const listener = t.listen();
+      const client = await startClient(t);
+      const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
+      const cpuNs = () => treeCpuNs(client.programPid() ?? client.pid);
+      // Measured from the first megabyte on: the client's start-up is not its pace.
+      let start: { bytes: number; at: number; cpuNs: number } | undefined;
+      const got = await receiveUpload(peer.conn, CLIENT_WINDOW.maxBytes, pattern, {
+        timeoutMs: CLIENT_WINDOW.windowMs,
+        stallMs: t.step,
+        stopAtSize: true,
+        onProgress: (received) => start ??= { bytes: received, at: performance.now(), cpuNs: cpuNs() },
+      });
+      const end = { at: performance.now(), cpuNs: cpuNs() };
+      // A client that loses bytes moves fewer than it works for: its pace would say nothing.
+      if (got.mismatchAt !== undefined) {
+        throw new CheckFailure(
+          `the bytes the client sent differ from test-file.txt from byte ${got.mismatchAt} on (see the checks of your client above): its pace is not measured`,
+          "send every chunk in full first; then this check measures your client's pace",
+        );
+      }
+      if (!start || got.bytes <= start.bytes) {
+        throw new CheckFailure(
+          `the client sent too little of test-file.txt to measure its pace (${
+            formatSize(got.bytes)
+          } received${got.stopped ? `, then ${got.stopped}` : ""})`,
+          "send the whole file; see the checks of your client above",
+        );
+      }
+      judgePace(t, "client", {
+        bytes: got.bytes - start.bytes,
+        ms: end.at - start.at,
+        cpuNs: end.cpuNs - start.cpuNs,
+      });
+    },
+  }),
 };

@@ -12,14 +12,18 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext } from "../../harness/check.ts";
-import type { TcpPeer } from "../../harness/peer.ts";
-import { BLOCK } from "../../harness/pattern.ts";
-import type { UploadPattern } from "../../harness/pattern.ts";
-import { tcpSockets } from "../../harness/procfs.ts";
-import { formatRate, formatSize, sendUpload } from "../../harness/upload.ts";
-import { formatMs } from "../../harness/wait.ts";
+import {
+  BLOCK,
+  CheckFailure,
+  formatMs,
+  formatRate,
+  formatSize,
+  sendUpload,
+  type TcpPeer,
+  tcpSockets,
+  type UploadPattern,
+} from "../../harness/mod.ts";
+import type { AsyncServerContext } from "./settings.ts";
 
 /** Bytes in a mebibyte. */
 export const MiB = 1 << 20;
@@ -35,22 +39,6 @@ const MEASURE_ROUND_MS = 50;
 const MAX_MEASURE_ROUND = 16 * MiB;
 
 /**
- * A numeric setting of `task.yaml`.
- *
- * @example
- * ```ts ignore
- * const size = setting(t, "upload_bytes");
- * ```
- */
-export function setting(t: CheckContext, name: string): number {
-  const value = Number(t.settings[name]);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`task.yaml settings.${name} must be a positive number`);
-  }
-  return value;
-}
-
-/**
  * Sends bytes `from` to `to` of `pattern` on `peer`, failing the check if
  * the server reads nothing for a whole step, closes or resets. A slow
  * server that keeps reading is never failed here, however long it takes.
@@ -61,7 +49,7 @@ export function setting(t: CheckContext, name: string): number {
  * ```
  */
 export async function sendSteadily(
-  t: CheckContext,
+  t: AsyncServerContext,
   peer: TcpPeer,
   pattern: UploadPattern,
   from: number,
@@ -129,7 +117,7 @@ export interface UploadRate {
  * ```
  */
 export async function measureUploadRate(
-  t: CheckContext,
+  t: AsyncServerContext,
   peer: TcpPeer,
   pattern: UploadPattern,
   size: number,
@@ -213,7 +201,7 @@ export function projectedMs(elapsedMs: number, readBytes: number, target: number
  * ```
  */
 export async function uploadWithinBudget(
-  t: CheckContext,
+  t: AsyncServerContext,
   peer: TcpPeer,
   pattern: UploadPattern,
   total: number,
@@ -302,7 +290,7 @@ export function durationAt(bytes: number, bytesPerSecond: number): string {
  * const unread = bytesInFlight(t, peer);
  * ```
  */
-export function bytesInFlight(t: CheckContext, peer: TcpPeer): number {
+export function bytesInFlight(t: AsyncServerContext, peer: TcpPeer): number {
   const mine = peer.localPort;
   return tcpSockets(["ipv4", "ipv6"])
     .filter((s) =>
@@ -324,7 +312,7 @@ export function bytesInFlight(t: CheckContext, peer: TcpPeer): number {
  * ```
  */
 export async function whileServerReads(
-  t: CheckContext,
+  t: AsyncServerContext,
   peer: TcpPeer,
   attempt: (timeoutMs: number) => Promise<boolean>,
 ): Promise<boolean> {

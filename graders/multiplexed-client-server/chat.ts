@@ -6,12 +6,15 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext } from "../../harness/check.ts";
-import type { TcpPeer } from "../../harness/peer.ts";
-import { describeExit, stderrExcerpt } from "../../harness/process.ts";
-import type { LabProcess } from "../../harness/process.ts";
-import { openFdCount, readStat } from "../../harness/procfs.ts";
+import {
+  type CheckContext,
+  CheckFailure,
+  describeExit,
+  type LabProcess,
+  readStat,
+  stderrExcerpt,
+  type TcpPeer,
+} from "../../harness/mod.ts";
 
 /** Why a client that means to leave may not: its way out ends only the inner loop. */
 const LEAVE_BOTH_LOOPS =
@@ -172,13 +175,13 @@ export async function chatRoom(
  *
  * @example
  * ```ts ignore
- * const before = openDescriptors(server, server.programPid()!);
+ * const before = openDescriptors(server);
  * ```
  */
-export function openDescriptors(server: LabProcess, pid: number): number | undefined {
-  const state = readStat(pid)?.state;
+export function openDescriptors(server: LabProcess): number | undefined {
+  const state = readStat(server.pid)?.state;
   if (!server.running || state === undefined || state === "Z" || state === "X") return undefined;
-  return openFdCount(pid);
+  return server.openDescriptors();
 }
 
 /** `sender` sends `text`; every one of `receivers` must receive it (after their previous match).

@@ -5,12 +5,17 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext, Language } from "../../harness/check.ts";
-import type { TcpListenerPeer, TcpPeer } from "../../harness/peer.ts";
-import { describeExit, stderrExcerpt } from "../../harness/process.ts";
-import type { LabProcess } from "../../harness/process.ts";
-import { acceptQueueLength, treeCpuTicks } from "../../harness/procfs.ts";
+import {
+  acceptQueueLength,
+  type CheckContext,
+  CheckFailure,
+  describeExit,
+  type LabProcess,
+  type Language,
+  stderrExcerpt,
+  type TcpListenerPeer,
+  type TcpPeer,
+} from "../../harness/mod.ts";
 import { HINT, message } from "./chat.ts";
 
 /** Accepts the student's client on the harness server, or says why it never came.
@@ -166,14 +171,13 @@ export async function pastedLinesAllSent(t: CheckContext): Promise<void> {
   // slow but correct client is still sending, a buffering one is back in
   // epoll_wait with lines unsent. A client that never idles is given a
   // fixed amount of CPU time, which load does not stretch.
-  const pid = client.programPid() ?? client.pid;
-  const cpuBefore = treeCpuTicks(pid);
+  const cpuBefore = client.cpuTicks();
   let outcome: Awaited<ReturnType<LabProcess["waitBlocked"]>>;
   do {
     outcome = await client.waitBlocked(t.step);
     if (allSent(server.received)) return;
   } while (
-    (outcome === "spinning" || outcome === "deadline") && treeCpuTicks(pid) - cpuBefore < PASTE_CPU_TICKS
+    (outcome === "spinning" || outcome === "deadline") && client.cpuTicks() - cpuBefore < PASTE_CPU_TICKS
   );
   // Idle (or gone, or out of CPU time): what it did send is on its way.
   if (await server.received.waitUntil(allSent, t.step)) return;

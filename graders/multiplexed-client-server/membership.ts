@@ -13,11 +13,13 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext } from "../../harness/check.ts";
-import type { TcpPeer } from "../../harness/peer.ts";
-import type { LabProcess } from "../../harness/process.ts";
-import { socketDescriptor } from "../../harness/procfs.ts";
+import {
+  type CheckContext,
+  CheckFailure,
+  type LabProcess,
+  socketDescriptor,
+  type TcpPeer,
+} from "../../harness/mod.ts";
 import { chatRoom, HINT, join, message, say } from "./chat.ts";
 import { serverDescriptor } from "./observe.ts";
 

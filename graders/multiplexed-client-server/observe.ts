@@ -8,18 +8,19 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/check.ts";
-import type { CheckContext } from "../../harness/check.ts";
-import type { TcpPeer } from "../../harness/peer.ts";
-import { describeExit, stderrExcerpt } from "../../harness/process.ts";
-import type { LabProcess } from "../../harness/process.ts";
 import {
   allProcesses,
+  type CheckContext,
+  CheckFailure,
   descendants,
+  describeExit,
   EPOLL_WAIT_SYSCALLS,
+  type LabProcess,
   serverSideInode,
   socketDescriptor,
-} from "../../harness/procfs.ts";
+  stderrExcerpt,
+  type TcpPeer,
+} from "../../harness/mod.ts";
 
 /** An epoll instance a process holds: its descriptor and the descriptors it watches. */
 export interface EpollInstance {

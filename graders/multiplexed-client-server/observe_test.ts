@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { socketDescriptor } from "../../harness/procfs.ts";
+import { socketDescriptor } from "../../harness/mod.ts";
 import { epollInstances } from "./observe.ts";
 import { occurrences } from "./membership.ts";
 

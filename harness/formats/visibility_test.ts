@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { gradeReport, notGradedReport } from "../report.ts";
 import type { GradeReport } from "../report.ts";
-import { parseTaskConfig } from "../task_config.ts";
+import type { TaskConfig } from "../task_config.ts";
+import { parseTaskFile } from "../task_file.ts";
 import { classroomResult } from "./classroom.ts";
 import { githubAnnotations, githubStepSummary, MAX_ERROR_ANNOTATIONS } from "./github.ts";
 import { gradescopeResults } from "./gradescope.ts";
@@ -37,14 +38,14 @@ const WITH_HIDDEN = reportWith([
 
 Deno.test("task.yaml: a check's visibility takes Gradescope's four words, and nothing else", () => {
   const yaml = (visibility: string) =>
-    `lab: demo\ntitle: Demo\nchecks:\n  - {id: build, title: B, points: 1, visibility: ${visibility}}\n`;
-  assert.equal(parseTaskConfig(yaml("after_published"), "t.yaml").checks[0].visibility, "after_published");
+    `lab: demo\ntitle: Demo\nchecks:\n  - {id: build, points: 1, visibility: ${visibility}}\n`;
+  assert.equal(parseTaskFile(yaml("after_published"), "t.yaml").checks[0].visibility, "after_published");
   assert.equal(
-    parseTaskConfig("lab: d\ntitle: D\nchecks: [{id: b, title: B, points: 1}]\n", "t").checks[0]
+    parseTaskFile("lab: d\ntitle: D\nchecks: [{id: b, points: 1}]\n", "t").checks[0]
       .visibility,
     undefined,
   );
-  assert.throws(() => parseTaskConfig(yaml("secret"), "t.yaml"), /t\.yaml:4:\d+: checks\.0\.visibility/);
+  assert.throws(() => parseTaskFile(yaml("secret"), "t.yaml"), /t\.yaml:4:\d+: checks\.0\.visibility/);
 });
 
 Deno.test("gradescope: each test carries its check's visibility", () => {
@@ -110,10 +111,18 @@ Deno.test("github: at most 10 ::error lines, the costliest checks, then a notice
 });
 
 Deno.test("github: a lab that could not be graded is one annotation, not one per check", () => {
-  const task = parseTaskConfig(
-    "lab: demo\ntitle: Demo\nchecks:\n  - {id: build, title: B, points: 1}\n  - {id: run, title: R, points: 2}\n",
-    "t",
-  );
+  const { limits } = parseTaskFile("lab: demo\ntitle: Demo\nchecks: [{id: build, points: 1}]\n", "t");
+  const task: TaskConfig = {
+    lab: "demo",
+    title: "Demo",
+    port: 5000,
+    limits,
+    settings: {},
+    checks: [
+      { id: "build", title: "B", points: 1, needs: [], advice: false },
+      { id: "run", title: "R", points: 2, needs: ["build"], advice: false },
+    ],
+  };
   const report = notGradedReport(
     { lab: "demo", submission: "sub", checks: task.checks },
     "the submission directory sub is empty",

@@ -19,7 +19,7 @@ import { join, relative } from "node:path";
 import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
 import { knownLabs, labPaths, REPO_ROOT } from "../labs.ts";
-import { parseTaskConfig } from "../task_config.ts";
+import { parseTaskFile } from "../task_file.ts";
 import type { Limits } from "../task_config.ts";
 import { TemplateError } from "./template.ts";
 
@@ -76,7 +76,7 @@ export function containerLimits(limits: Limits): Partial<Limits> {
  * ```
  */
 export function taskForContainer(text: string, file: string): string {
-  const task = parseTaskConfig(text, file);
+  const task = parseTaskFile(text, file);
   const doc = parseDocument(text);
   for (const [key, value] of Object.entries(containerLimits(task.limits))) doc.setIn(["limits", key], value);
   return `# Limits set by 'socklab gradescope' for Gradescope's default container ` +

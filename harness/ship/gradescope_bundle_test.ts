@@ -9,7 +9,8 @@ import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
 import type { GradescopeResults } from "../formats/gradescope.ts";
 import { labPaths, REPO_ROOT } from "../labs.ts";
-import { loadTaskConfig, parseTaskConfig } from "../task_config.ts";
+import { loadTaskConfig } from "../task_config.ts";
+import { parseTaskFile } from "../task_file.ts";
 import { runShipCli } from "./testing_ship.ts";
 
 const LAB = "client-server";
@@ -72,7 +73,7 @@ Deno.test("gradescope zip: run_autograder grades a good, a buggy and an empty su
     assert.ok(syntax.success, "setup.sh parses");
 
     // The task in the zip keeps the points and fits the default container.
-    const task = parseTaskConfig(
+    const task = parseTaskFile(
       new TextDecoder().decode(entries[`socklab/tasks/${LAB}/task.yaml`]),
       "task.yaml",
     );
