@@ -11,8 +11,8 @@
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../harness/labs.ts";
-import { gradeCommand } from "../harness/self.ts";
+import { REPO_ROOT } from "../harness/config/labs.ts";
+import { gradeCommand } from "../harness/config/self.ts";
 
 const SOURCES = [
   "reference/client-server/c",
@@ -37,7 +37,7 @@ for (let i = 0; i < size; i++) {
   });
 }
 const [deno, ...gradeArgs] = await gradeCommand();
-const batchCli = join(REPO_ROOT, "harness/batch_cli.ts");
+const batchCli = join(REPO_ROOT, "harness/cli/batch.ts");
 
 async function timeBatch(jobs: number): Promise<number> {
   const out = await Deno.makeTempDir({ prefix: "bench-grades-" });

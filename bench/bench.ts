@@ -18,11 +18,11 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { knownLabs, REPO_ROOT } from "../harness/labs.ts";
-import { UploadPattern } from "../harness/pattern.ts";
-import { descendants } from "../harness/procfs.ts";
-import { gradeCommand } from "../harness/self.ts";
-import { sendUpload } from "../harness/upload.ts";
+import { knownLabs, REPO_ROOT } from "../harness/config/labs.ts";
+import { UploadPattern } from "../harness/peers/pattern.ts";
+import { descendants } from "../harness/observe/processes.ts";
+import { gradeCommand } from "../harness/config/self.ts";
+import { sendUpload } from "../harness/peers/upload.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -12,8 +12,8 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../harness/labs.ts";
-import { gradeCommand } from "../harness/self.ts";
+import { REPO_ROOT } from "../harness/config/labs.ts";
+import { gradeCommand } from "../harness/config/self.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

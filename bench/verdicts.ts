@@ -15,10 +15,10 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { grade } from "../harness/grade.ts";
-import { knownLabs, labPaths } from "../harness/labs.ts";
-import type { GradeReport } from "../harness/report.ts";
-import { mapLimited } from "../harness/limit.ts";
+import { grade } from "../harness/engine/grade.ts";
+import { knownLabs, labPaths } from "../harness/config/labs.ts";
+import type { GradeReport } from "../harness/report/model.ts";
+import { mapLimited } from "../harness/engine/limit.ts";
 import { loadFixtures } from "../harness/testing.ts";
 
 /** Each lab's settings in its test file (`graders/<lab>_test.ts`). */

@@ -10,10 +10,10 @@ import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { FORMAT_NAMES, RENDERERS } from "./formats/mod.ts";
-import type { GradeReport } from "./report.ts";
-import { gradeCommand } from "./self.ts";
-import { gradingUid } from "./jail.ts";
-import { labPaths, REPO_ROOT } from "./labs.ts";
+import type { GradeReport } from "./report/model.ts";
+import { gradeCommand } from "./config/self.ts";
+import { gradingUid } from "./sandbox/jail.ts";
+import { labPaths, REPO_ROOT } from "./config/labs.ts";
 import { processesLeftBehind, runGradeCli } from "./testing.ts";
 
 const LIMITS = {
@@ -332,7 +332,7 @@ Deno.test("grade-all: a student searching the filesystem finds neither another s
     const run = await new Deno.Command(deno, {
       args: [
         ...gradeArgs.slice(0, -1),
-        join(REPO_ROOT, "harness/batch_cli.ts"),
+        join(REPO_ROOT, "harness/cli/batch.ts"),
         "grade-all",
         classDir,
         "--lab",

@@ -54,39 +54,32 @@
  */
 
 // Declaring a grader and its checks.
-export { check, defineGrader } from "./grader.ts";
-export type { CheckDeclaration, DeclaredCheck, Grader, SettingsOf, SettingsShape } from "./grader.ts";
+export { check, defineGrader } from "./check/grader.ts";
+export type { CheckDeclaration, DeclaredCheck, Grader, SettingsOf, SettingsShape } from "./check/grader.ts";
 /** zod, for a lab's settings schema. */
 export { z } from "zod";
 
 // What a check works with, and how it fails.
-export { CheckContext, CheckFailure, require } from "./check.ts";
-export type { Language, Program, Role, StartProgramOptions } from "./check.ts";
-export type { LabProcess } from "./process.ts";
-export type { TcpListenerPeer, TcpPeer } from "./peer.ts";
-export { describeExit, quoteExcerpt, stderrExcerpt } from "./exit_status.ts";
-export type { ExitStatus } from "./exit_status.ts";
+export { CheckContext, CheckFailure, require } from "./check/context.ts";
+export type { Language, Program, Role, StartProgramOptions } from "./check/context.ts";
+export type { LabProcess } from "./programs/process.ts";
+export type { TcpListenerPeer, TcpPeer } from "./peers/peer.ts";
+export { describeExit, quoteExcerpt, stderrExcerpt } from "./programs/exit_status.ts";
+export type { ExitStatus } from "./programs/exit_status.ts";
 
 // Waiting on events, never on a stopwatch.
-export { DeadlineError, formatMs, pollUntil, settle, StalledError } from "./wait.ts";
-export type { Settled } from "./wait.ts";
+export { DeadlineError, formatMs, pollUntil, settle, StalledError } from "./observe/wait.ts";
+export type { Settled } from "./observe/wait.ts";
 
 // Large transfers: a verifiable byte pattern, sending and receiving it.
-export { BLOCK, placeUploadFile, UploadPattern } from "./pattern.ts";
-export { formatRate, formatSize, receiveUpload, sendUpload } from "./upload.ts";
-export type { TransferResult } from "./upload.ts";
+export { BLOCK, placeUploadFile, UploadPattern } from "./peers/pattern.ts";
+export { formatRate, formatSize, receiveUpload, sendUpload } from "./peers/upload.ts";
+export type { TransferResult } from "./peers/upload.ts";
 
 // What /proc tells about processes and sockets, beyond the program handle's probes.
-export {
-  acceptQueueLength,
-  allProcesses,
-  descendants,
-  EPOLL_WAIT_SYSCALLS,
-  readStat,
-  serverSideInode,
-  socketDescriptor,
-  tcpSockets,
-  treeBlocked,
-  waitChannel,
-} from "./procfs.ts";
-export type { ProcStat, TcpSocketInfo, ThreadWait } from "./procfs.ts";
+export { allProcesses, descendants, readStat, treeBlocked } from "./observe/processes.ts";
+export { acceptQueueLength, serverSideInode, socketDescriptor, tcpSockets } from "./observe/sockets.ts";
+export { EPOLL_WAIT_SYSCALLS, waitChannel } from "./observe/syscalls.ts";
+export type { ProcStat } from "./observe/processes.ts";
+export type { TcpSocketInfo } from "./observe/sockets.ts";
+export type { ThreadWait } from "./observe/syscalls.ts";

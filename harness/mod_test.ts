@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { REPO_ROOT } from "./labs.ts";
+import { REPO_ROOT } from "./config/labs.ts";
 
 /** Every `.ts` file under `dir`, recursively. */
 async function typescriptFiles(dir: string): Promise<string[]> {
@@ -39,15 +39,15 @@ Deno.test("graders import the harness only through harness/mod.ts (their tests a
 
 Deno.test("the import scan sees static, type-only, re-exported and dynamic imports", () => {
   const source = [
-    'import { a } from "../harness/check.ts";',
-    'import type { B } from "../harness/peer.ts";',
-    'export { c } from "../harness/wait.ts";',
-    'const d = await import("../harness/procfs.ts");',
+    'import { a } from "../harness/check/context.ts";',
+    'import type { B } from "../harness/peers/peer.ts";',
+    'export { c } from "../harness/observe/wait.ts";',
+    'const d = await import("../harness/observe/sockets.ts");',
   ].join("\n");
   assert.deepEqual(importedSpecifiers(source), [
-    "../harness/check.ts",
-    "../harness/peer.ts",
-    "../harness/wait.ts",
-    "../harness/procfs.ts",
+    "../harness/check/context.ts",
+    "../harness/peers/peer.ts",
+    "../harness/observe/wait.ts",
+    "../harness/observe/sockets.ts",
   ]);
 });

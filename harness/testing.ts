@@ -10,17 +10,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { grade } from "./grade.ts";
-import type { GradeOptions } from "./grade.ts";
-import { labPaths, REPO_ROOT } from "./labs.ts";
-import { mapLimited } from "./limit.ts";
-import type { GradeReport } from "./report.ts";
-import { gradeCommand } from "./self.ts";
-import { loadTaskConfig } from "./task_config.ts";
+import { grade } from "./engine/grade.ts";
+import type { GradeOptions } from "./engine/grade.ts";
+import { labPaths, REPO_ROOT } from "./config/labs.ts";
+import { mapLimited } from "./engine/limit.ts";
+import type { GradeReport } from "./report/model.ts";
+import { gradeCommand } from "./config/self.ts";
+import { loadTaskConfig } from "./config/task_config.ts";
 
 // What lab tests need besides the suite (graders/ import the harness through mod.ts and this module only).
-export { grade } from "./grade.ts";
-export { gradingUid } from "./jail.ts";
+export { grade } from "./engine/grade.ts";
+export { gradingUid } from "./sandbox/jail.ts";
 
 /** `fixtures/<lab>/<name>/expected.yaml`. */
 export interface FixtureExpectation {
@@ -108,7 +108,7 @@ export interface LabTestOptions {
  * @example
  * ```ts ignore
  * // graders/client-server_test.ts
- * import { defineLabTests } from "../harness/testing.ts";
+ * import { defineLabTests } from "./testing.ts";
  * defineLabTests("client-server");
  * ```
  */

@@ -44,7 +44,7 @@ export async function prepareTestFile(t: AsyncServerContext, size: number): Prom
 }
 
 /**
- * Starts the student's client with sends cut short (see harness/native/short_send.c).
+ * Starts the student's client with sends cut short (see harness/sandbox/native/short_send.c).
  *
  * @example
  * ```ts ignore

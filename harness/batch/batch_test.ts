@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT } from "../labs.ts";
-import { gradeCommand } from "../self.ts";
+import { REPO_ROOT } from "../config/labs.ts";
+import { gradeCommand } from "../config/self.ts";
 import { runGradeCli } from "../testing.ts";
 
 /** A small class: references and fixtures of client-server under student names. */
@@ -27,7 +27,7 @@ async function makeClass(): Promise<string> {
 async function batch(task: "grade-all" | "merge-grades", args: string[]) {
   const [deno, ...gradeArgs] = await gradeCommand();
   const output = await new Deno.Command(deno, {
-    args: [...gradeArgs.slice(0, -1), join(REPO_ROOT, "harness/batch_cli.ts"), task, ...args],
+    args: [...gradeArgs.slice(0, -1), join(REPO_ROOT, "harness/cli/batch.ts"), task, ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { notGradedReport } from "../report.ts";
-import type { CheckReport } from "../report.ts";
+import { notGradedReport } from "../report/model.ts";
+import type { CheckReport } from "../report/model.ts";
 import { renderClassReport, summarizeLab } from "./class_report.ts";
 import type { ClassResults, StoredResult } from "./gradebook.ts";
 

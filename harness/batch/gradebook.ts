@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { formatPoints } from "../formats/common.ts";
-import type { GradeReport } from "../report.ts";
+import type { GradeReport } from "../report/model.ts";
 
 /** A stored result: a grade report, or why there is none. */
 export type StoredResult = GradeReport & {

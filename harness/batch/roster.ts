@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { detectLanguage } from "../build.ts";
+import { detectLanguage } from "../programs/build.ts";
 
 /** One student's submission for one lab. */
 export interface Submission {

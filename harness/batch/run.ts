@@ -8,15 +8,15 @@
  */
 
 import { dirname } from "node:path";
-import { labPaths } from "../labs.ts";
-import { mapLimited } from "../limit.ts";
-import { gradeCommand } from "../self.ts";
-import { notGradedReport } from "../report.ts";
-import { loadTaskConfig } from "../task_config.ts";
-import type { TaskConfig } from "../task_config.ts";
-import { DeadlineError, withDeadline } from "../wait.ts";
+import { labPaths } from "../config/labs.ts";
+import { mapLimited } from "../engine/limit.ts";
+import { gradeCommand } from "../config/self.ts";
+import { notGradedReport } from "../report/model.ts";
+import { loadTaskConfig } from "../config/task_config.ts";
+import type { TaskConfig } from "../config/task_config.ts";
+import { DeadlineError, withDeadline } from "../observe/wait.ts";
 import { renderClassReport } from "./class_report.ts";
-import { fingerprint, graderFingerprint } from "../fingerprint.ts";
+import { fingerprint, graderFingerprint } from "../config/fingerprint.ts";
 import { gradebookRows, readResults, resultPath, toCsv } from "./gradebook.ts";
 import type { StoredResult } from "./gradebook.ts";
 import type { Submission } from "./roster.ts";

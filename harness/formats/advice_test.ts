@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { XMLParser } from "fast-xml-parser";
-import { countsAsFailure } from "../report.ts";
-import type { GradeReport } from "../report.ts";
+import { countsAsFailure } from "../report/model.ts";
+import type { GradeReport } from "../report/model.ts";
 import { classroomResult } from "./classroom.ts";
 import { githubAnnotations, githubStepSummary } from "./github.ts";
 import { gradescopeResults } from "./gradescope.ts";

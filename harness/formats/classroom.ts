@@ -24,8 +24,8 @@
  * @module
  */
 
-import { hiddenFromStudents } from "../report.ts";
-import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
+import { hiddenFromStudents } from "../report/model.ts";
+import type { CheckReport, CheckStatus, GradeReport } from "../report/model.ts";
 import {
   checkMessage,
   checkName,

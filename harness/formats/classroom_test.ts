@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gradeReport } from "../report.ts";
+import { gradeReport } from "../report/model.ts";
 import {
   classroomOutputLine,
   classroomResult,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CheckReport, GradeReport } from "../report.ts";
+import type { CheckReport, GradeReport } from "../report/model.ts";
 
 /**
  * What a renderer takes: one lab's report, or a list of reports when the

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { CheckReport, GradeReport } from "../report.ts";
+import type { CheckReport, GradeReport } from "../report/model.ts";
 import { checkMessage, checkName, clip, formatPoints, isMultiLab, reportList, runScore } from "./common.ts";
 import type { Reports } from "./common.ts";
 

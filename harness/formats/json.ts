@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { GradeReport } from "../report.ts";
+import type { GradeReport } from "../report/model.ts";
 import { isMultiLab, reportList, runScore } from "./common.ts";
 import type { Reports } from "./common.ts";
 

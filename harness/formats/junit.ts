@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CheckReport, GradeReport } from "../report.ts";
+import type { CheckReport, GradeReport } from "../report/model.ts";
 import { checkMessage, clip, formatPoints, reportList } from "./common.ts";
 import type { Reports } from "./common.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import type { GradeReport } from "../report.ts";
+import type { GradeReport } from "../report/model.ts";
 import { escapeXmlAttribute, renderJunit } from "./junit.ts";
 import { passingReport, sampleReport } from "./sample.ts";
 

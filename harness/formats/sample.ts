@@ -6,8 +6,8 @@
  * @module
  */
 
-import { gradeReport } from "../report.ts";
-import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
+import { gradeReport } from "../report/model.ts";
+import type { CheckReport, CheckStatus, GradeReport } from "../report/model.ts";
 
 /** Text no format may pass through unescaped. */
 export const NASTY =

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { hiddenFromStudents } from "../report.ts";
-import type { CheckReport, CheckStatus, GradeReport } from "../report.ts";
+import { hiddenFromStudents } from "../report/model.ts";
+import type { CheckReport, CheckStatus, GradeReport } from "../report/model.ts";
 import { formatPoints, isMultiLab, pointsColumn, reportList, runScore, visibleText } from "./common.ts";
 import type { FormatOptions, Reports } from "./common.ts";
 

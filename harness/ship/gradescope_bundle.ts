@@ -18,9 +18,9 @@ import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
-import { knownLabs, labPaths, REPO_ROOT } from "../labs.ts";
-import { parseTaskFile } from "../task_file.ts";
-import type { Limits } from "../task_config.ts";
+import { knownLabs, labPaths, REPO_ROOT } from "../config/labs.ts";
+import { parseTaskFile } from "../config/task_file.ts";
+import type { Limits } from "../config/task_config.ts";
 import { TemplateError } from "./template.ts";
 
 /** What of the grader the zip carries (its npm package, less what only a checkout needs). */

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
 import type { GradescopeResults } from "../formats/gradescope.ts";
-import { labPaths, REPO_ROOT } from "../labs.ts";
-import { loadTaskConfig } from "../task_config.ts";
-import { parseTaskFile } from "../task_file.ts";
+import { labPaths, REPO_ROOT } from "../config/labs.ts";
+import { loadTaskConfig } from "../config/task_config.ts";
+import { parseTaskFile } from "../config/task_file.ts";
 import { runShipCli } from "./testing_ship.ts";
 
 const LAB = "client-server";

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { REPO_ROOT } from "../labs.ts";
+import { REPO_ROOT } from "../config/labs.ts";
 
 /** The name and version of the package this harness belongs to. */
 export interface PackageInfo {

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { labPaths, REPO_ROOT } from "../labs.ts";
-import { loadTaskConfig } from "../task_config.ts";
+import { labPaths, REPO_ROOT } from "../config/labs.ts";
+import { loadTaskConfig } from "../config/task_config.ts";
 
 async function run(
   command: string,
@@ -35,7 +35,9 @@ Deno.test("npm package: packed small, installed with npm into an empty directory
       files: { path: string }[];
     }[];
     const paths = packed.files.map((file) => file.path);
-    for (const needed of ["bin/socklab.cjs", "deno.json", "harness/cli.ts", "graders/client-server.ts"]) {
+    for (
+      const needed of ["bin/socklab.cjs", "deno.json", "harness/cli/grade.ts", "graders/client-server.ts"]
+    ) {
       assert.ok(paths.includes(needed), `the package holds ${needed}`);
     }
     assert.ok(

@@ -12,7 +12,7 @@
 
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { knownLabs, labPaths } from "../labs.ts";
+import { knownLabs, labPaths } from "../config/labs.ts";
 import { defaultPackageSpec, dependencyValue, isPinnedSpec, packageInfo } from "./package_info.ts";
 
 /** The reporter GitHub Classroom's own workflow templates use. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { labPaths } from "../labs.ts";
+import { labPaths } from "../config/labs.ts";
 import { runShipCli } from "./testing_ship.ts";
 import { isPinnedSpec, packageInfo } from "./package_info.ts";
 import { CLASSROOM_REPORTER, classroomWorkflow, WORKFLOW_PATH, writeStudentTemplate } from "./template.ts";

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { REPO_ROOT } from "../labs.ts";
+import { REPO_ROOT } from "../config/labs.ts";
 
 /** Exit status and output of a command run. */
 export interface ShipRun {
@@ -16,7 +16,7 @@ export interface ShipRun {
 }
 
 /**
- * Runs `harness/ship_cli.ts` with the flags of its task in `deno.json`.
+ * Runs `harness/cli/ship.ts` with the flags of its task in `deno.json`.
  *
  * @example
  * ```ts ignore

@@ -1,0 +1,167 @@
+/**
+ * `deno task grade-all DIR …` grades a whole class; `deno task merge-grades
+ * OUT… --out DIR` joins the outputs of sharded runs.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { knownLabs } from "../config/labs.ts";
+import { findSubmissions, labsPresent, parseShard } from "../batch/roster.ts";
+import type { Shard } from "../batch/roster.ts";
+import { gradeAll, writeClassFiles } from "../batch/run.ts";
+import type { BatchProgress } from "../batch/run.ts";
+
+const GRADE_ALL_USAGE = `Usage: deno task grade-all <DIR> [options]
+
+Grades every student of a class. Each subdirectory of DIR is one student's
+submission: one folder per lab inside it (alice/client-server/), or, when a
+single lab is graded (--lab), the lab's files directly (alice/Makefile).
+
+Options:
+  --lab L,L        labs to grade (default: every lab some student has a folder for)
+  --jobs N         gradings at once (default: number of cores)
+  --shard I/N      grade only the I-th of N stable parts of the class (for a CI matrix)
+  --out DIR        where reports, gradebook.csv and class-report.html go (default: grades/)
+  --force          grade again what is already graded and unchanged
+  -h, --help       this help
+
+Examples:
+  deno task grade-all submissions/ --lab client-server --out grades/
+  deno task grade-all submissions/ --shard 1/4 --out grades-1/
+
+A rerun skips every submission whose files, and whose grader, are unchanged.`;
+
+const MERGE_USAGE = `Usage: deno task merge-grades <OUT>... --out DIR
+
+Joins the outputs of sharded grade-all runs into one gradebook.csv and
+class-report.html (and one reports/ tree) in DIR.
+
+Example:
+  deno task merge-grades grades-1/ grades-2/ grades-3/ grades-4/ --out grades/`;
+
+/**
+ * Runs `grade-all` or `merge-grades`; returns the exit status (0 done, 2 usage).
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./batch.ts";
+ * await main(["grade-all", "class/", "--lab", "client-server", "--out", "out/"]);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === "grade-all") return await gradeAllCommand(rest);
+    if (command === "merge-grades") return await mergeCommand(rest);
+  } catch (error) {
+    console.error(`${command}: ${(error as Error).message}`);
+    return 2;
+  }
+  console.error("usage: batch_cli.ts grade-all|merge-grades …");
+  return 2;
+}
+
+async function gradeAllCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      lab: { type: "string" },
+      jobs: { type: "string" },
+      shard: { type: "string" },
+      out: { type: "string", default: "grades" },
+      force: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(GRADE_ALL_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new Error("give one class directory; --help for usage");
+  const classDir = positionals[0];
+  if (!Deno.statSync(classDir).isDirectory) throw new Error(`${classDir} is not a directory`);
+  const known = knownLabs();
+  const labs = values.lab ? values.lab.split(",").map((l) => l.trim()) : labsPresent(classDir, known);
+  const unknown = labs.filter((lab) => !known.includes(lab));
+  if (unknown.length > 0) {
+    throw new Error(`unknown lab ${unknown.join(", ")}; the labs are: ${known.join(", ")}`);
+  }
+  if (labs.length === 0) {
+    throw new Error(`no student of ${classDir} has a lab folder; name the lab with --lab`);
+  }
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
+    throw new Error("--jobs takes a positive whole number");
+  }
+  const shard: Shard | undefined = values.shard ? parseShard(values.shard) : undefined;
+  const submissions = findSubmissions(classDir, labs, shard);
+  const live = Deno.stdout.isTerminal();
+  const summary = await gradeAll({
+    submissions,
+    outDir: values.out,
+    jobs,
+    force: values.force,
+    onProgress: (progress) => showProgress(progress, live),
+  });
+  if (live) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
+  console.log(
+    `${submissions.length} submissions: ${summary.graded} graded, ${summary.reused} unchanged, ${summary.missing} missing, ${summary.errors} could not be graded`,
+  );
+  console.log(`gradebook: ${values.out}/gradebook.csv  class report: ${values.out}/class-report.html`);
+  return 0;
+}
+
+async function mergeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+  });
+  if (values.help) {
+    console.log(MERGE_USAGE);
+    return 0;
+  }
+  if (!values.out || positionals.length === 0) {
+    throw new Error("give the shard outputs and --out DIR; --help for usage");
+  }
+  for (const source of positionals) {
+    await copyReports(source, values.out);
+  }
+  await writeClassFiles(values.out, [values.out]);
+  console.log(
+    `merged ${positionals.length} outputs into ${values.out}/gradebook.csv and ${values.out}/class-report.html`,
+  );
+  return 0;
+}
+
+async function copyReports(source: string, outDir: string): Promise<void> {
+  const from = `${source}/reports`;
+  for await (const student of Deno.readDir(from)) {
+    if (!student.isDirectory) continue;
+    await Deno.mkdir(`${outDir}/reports/${student.name}`, { recursive: true });
+    for await (const file of Deno.readDir(`${from}/${student.name}`)) {
+      if (file.name.endsWith(".json")) {
+        await Deno.copyFile(
+          `${from}/${student.name}/${file.name}`,
+          `${outDir}/reports/${student.name}/${file.name}`,
+        );
+      }
+    }
+  }
+}
+
+function showProgress(progress: BatchProgress, live: boolean): void {
+  const eta = progress.done < progress.total ? ` · about ${Math.ceil(progress.etaMs / 1000)} s left` : "";
+  const line =
+    `[${progress.done}/${progress.total}] ${progress.failing} below full marks${eta} · ${progress.last.student} ${progress.last.lab}: ${progress.last.outcome}`;
+  if (live) {
+    const columns = Deno.consoleSize().columns;
+    Deno.stdout.writeSync(new TextEncoder().encode(`\r\x1b[2K${line.slice(0, columns - 1)}`));
+  } else {
+    console.log(line);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,298 @@
+/**
+ * Builds a submission (or a reference) in a fresh copy: the submitted
+ * directory itself is never modified. C submissions are built with `make`;
+ * Python submissions are byte-compiled to catch syntax errors early.
+ *
+ * @module
+ */
+
+import { cp } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { handOver, jailCommand, programEnvironment } from "../sandbox/jail.ts";
+import type { JailSpec } from "../sandbox/jail.ts";
+import { runSandboxed } from "../sandbox/sandbox.ts";
+import type { Isolation } from "../sandbox/sandbox.ts";
+
+/** The languages a lab can be written in. */
+export type Language = "c" | "python";
+
+/** The two programs of every lab. */
+export type Role = "server" | "client";
+
+/** A built program pair, ready to run. */
+export interface Program {
+  language: Language;
+  /** The built copy. */
+  dir: string;
+  /** Where it was copied from. */
+  source: string;
+  /** Student code, or one of the harness's reference peers. */
+  origin: "submission" | "reference";
+}
+
+/** The outcome of {@link buildProgram}. */
+export interface BuildResult {
+  /** The built program, when the build succeeded. */
+  program?: Program;
+  language?: Language;
+  /** Compiler output (warnings and errors), capped. */
+  output: string;
+  /** Why the build failed, for people. */
+  failure?: string;
+  /** What the build decided that the student should know (the language chosen, and why). */
+  notes: string[];
+  durationMs: number;
+}
+
+const OUTPUT_CAP = 16 * 1024;
+// node_modules: a student repository made by `socklab template` installs the grader there.
+const BUILD_ARTIFACTS = /^(server|client|.*\.o|__pycache__|\.git|node_modules)$/;
+
+/**
+ * Which language a submission is written in: a `Makefile` means C, a
+ * `server.py` and `client.py` mean Python.
+ *
+ * @example
+ * ```ts ignore
+ * import { detectLanguage } from "./build.ts";
+ * detectLanguage("reference/client-server/python"); // "python"
+ * ```
+ */
+export function detectLanguage(dir: string): Language | undefined {
+  const has = (name: string) => {
+    try {
+      return Deno.statSync(join(dir, name)).isFile;
+    } catch {
+      return false;
+    }
+  };
+  if (has("Makefile") || has("makefile") || has("GNUmakefile")) return "c";
+  if (has("server.py") || has("client.py")) return "python";
+  return undefined;
+}
+
+/** Whether `dir` holds both Python programs (a Makefile beside them may build nothing). */
+function hasPythonPair(dir: string): boolean {
+  return exists(join(dir, "server.py")) && exists(join(dir, "client.py"));
+}
+
+/** Names that archivers and editors add beside a submission's one folder. */
+const ARCHIVE_LITTER = /^(\..*|__MACOSX|Thumbs\.db|desktop\.ini)$/;
+
+/**
+ * Where a submission's files are: `dir` itself, or, when everything in it
+ * sits in one folder (the top folder of a zip), that folder, as deep as
+ * such single folders go.
+ *
+ * @example
+ * ```ts ignore
+ * import { submissionRoot } from "./build.ts";
+ * submissionRoot("/tmp/unzipped"); // "/tmp/unzipped/lab-solution" when that is all it holds
+ * ```
+ */
+export function submissionRoot(dir: string): string {
+  for (let depth = 0; depth < 8 && !detectLanguage(dir); depth++) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)].filter((e) => !ARCHIVE_LITTER.test(e.name));
+    } catch {
+      return dir;
+    }
+    if (entries.length !== 1 || !entries[0].isDirectory) return dir;
+    dir = join(dir, entries[0].name);
+  }
+  return dir;
+}
+
+/**
+ * The Python interpreter used for Python programs, as an absolute path: the
+ * system's own when present (version managers' shims add a slow start to
+ * every run), else the real interpreter behind `python3` on the grader's
+ * `PATH` (student code gets a `PATH` of system directories only).
+ *
+ * @example
+ * ```ts
+ * import { pythonInterpreter } from "./build.ts";
+ * const python = pythonInterpreter(); // "/usr/bin/python3" on Debian
+ * ```
+ */
+export function pythonInterpreter(): string {
+  return pythonInstallation().executable;
+}
+
+/**
+ * The directories outside `/usr` that the interpreter of
+ * {@link pythonInterpreter} runs from (a pyenv install under `/root`): the
+ * jail shows them read-only, and nothing else of their parents.
+ *
+ * @example
+ * ```ts
+ * import { pythonPrefixes } from "./build.ts";
+ * const extra = pythonPrefixes(); // [] where python3 is /usr/bin/python3
+ * ```
+ */
+export function pythonPrefixes(): string[] {
+  return pythonInstallation().prefixes;
+}
+
+let installation: { executable: string; prefixes: string[] } | undefined;
+
+function pythonInstallation(): { executable: string; prefixes: string[] } {
+  if (installation) return installation;
+  try {
+    if (Deno.statSync("/usr/bin/python3").isFile) {
+      return installation = { executable: "/usr/bin/python3", prefixes: [] };
+    }
+  } catch {
+    // Ask the one on PATH.
+  }
+  installation = { executable: "python3", prefixes: [] };
+  try {
+    const result = new Deno.Command("python3", {
+      args: ["-c", "import sys; print(sys.executable); print(sys.prefix); print(sys.base_prefix)"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const [executable, ...prefixes] = new TextDecoder().decode(result.stdout).trim().split("\n");
+    if (result.success && executable) {
+      const outside = (dir: string) => dir !== "/usr" && !dir.startsWith("/usr/");
+      installation = { executable, prefixes: [...new Set(prefixes)].filter((dir) => dir && outside(dir)) };
+    }
+  } catch {
+    // No python3: Python submissions will say so when they start.
+  }
+  return installation;
+}
+
+/**
+ * Copies `sourceDir` into `workDir/<name>` and builds it there, in a sandbox.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildProgram } from "./build.ts";
+ * const result = await buildProgram("reference/client-server/c", "/tmp/work", {
+ *   timeoutMs: 60_000,
+ *   origin: "reference",
+ *   isolation: { mode: "host", reason: "example" },
+ * });
+ * ```
+ */
+export async function buildProgram(
+  sourceDir: string,
+  workDir: string,
+  options: {
+    timeoutMs: number;
+    origin: Program["origin"];
+    isolation: Isolation;
+    name?: string;
+    /** Confine the build (a submission's Makefile is student code). */
+    jail?: JailSpec;
+  },
+): Promise<BuildResult> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const done = (result: Omit<BuildResult, "durationMs" | "notes">): BuildResult => ({
+    ...result,
+    notes,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const language = detectLanguage(sourceDir);
+  if (!language) {
+    return done({
+      output: "",
+      failure: "found neither a Makefile (C) nor server.py and client.py (Python)",
+    });
+  }
+  const dir = join(workDir, options.name ?? basename(sourceDir));
+  await cp(sourceDir, dir, {
+    recursive: true,
+    filter: (path) => path === sourceDir || !BUILD_ARTIFACTS.test(basename(path)),
+  });
+  // make runs the submission's own recipes: it gets the same sandbox and jail
+  // as the programs, with the build directory the only one it may write.
+  if (options.jail) await handOver(options.jail, dir);
+  const compile = async (as: Language) => {
+    const command = as === "c" ? ["make", "--no-print-directory"] : [
+      pythonInterpreter(),
+      "-m",
+      "py_compile",
+      ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
+    ];
+    const sandboxed = await runSandboxed(
+      options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
+      options.isolation,
+      // Nothing of the grader's environment: a Makefile may print it.
+      {
+        timeoutMs: options.timeoutMs,
+        cwd: dir,
+        outputCap: OUTPUT_CAP,
+        env: programEnvironment(dir),
+        clearEnv: true,
+      },
+    );
+    const expected = as === "c" ? ["server", "client"] : ["server.py", "client.py"];
+    return {
+      command,
+      code: sandboxed.code,
+      timedOut: sandboxed.timedOut,
+      output: capped(`${sandboxed.stdout}${sandboxed.stderr}`),
+      missing: expected.filter((f) => !exists(join(dir, f))),
+    };
+  };
+  let chosen = language;
+  let run = await compile(chosen);
+  if (chosen === "c" && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
+    // A Makefile that builds neither program beside server.py and client.py
+    // is the Python lab's (a skeleton's Makefile left in place).
+    notes.push(
+      `make built no ./${run.missing.join(" or ./")}${
+        run.code === 0 ? "" : ` (status ${run.code})`
+      }: graded as a Python submission (server.py and client.py)`,
+    );
+    const makeOutput = run.output;
+    chosen = "python";
+    run = await compile(chosen);
+    run.output = capped(`${makeOutput}${run.output}`);
+  }
+  if (run.timedOut) {
+    return done({
+      language: chosen,
+      output: run.output,
+      failure: `${run.command[0]} did not finish within ${options.timeoutMs / 1000} s and was stopped`,
+    });
+  }
+  if (run.code !== 0) {
+    return done({
+      language: chosen,
+      output: run.output,
+      failure: chosen === "c"
+        ? `make failed (status ${run.code})`
+        : `Python reported a syntax error (status ${run.code})`,
+    });
+  }
+  if (run.missing.length > 0) {
+    return done({
+      language: chosen,
+      output: run.output,
+      failure: `the build did not produce ${run.missing.map((m) => `./${m}`).join(" and ")}`,
+    });
+  }
+  return done({
+    language: chosen,
+    output: run.output,
+    program: { language: chosen, dir, source: sourceDir, origin: options.origin },
+  });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function capped(text: string): string {
+  return text.length > OUTPUT_CAP ? `${text.slice(0, OUTPUT_CAP)}\n… (output cut)` : text;
+}

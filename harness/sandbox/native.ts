@@ -1,0 +1,58 @@
+/**
+ * The harness's small C helpers (`harness/sandbox/native/*.c`), compiled once per
+ * version of their sources into the build cache.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cached } from "../config/cache.ts";
+import { fingerprint } from "../config/fingerprint.ts";
+
+/**
+ * The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail, and
+ * a preloaded library that makes socket sends short.
+ */
+export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail", "short_send.so"] as const;
+
+/**
+ * Returns a directory holding every compiled helper; throws with the
+ * compiler's message if one does not build (a broken machine, not a
+ * student's fault).
+ *
+ * @example
+ * ```ts ignore
+ * import { nativeHelpers } from "./native.ts";
+ * const dir = await nativeHelpers();
+ * ```
+ */
+export async function nativeHelpers(): Promise<string> {
+  const sources = NATIVE_HELPERS.map((name) =>
+    fileURLToPath(new URL(`./native/${name.replace(/\.so$/, "")}.c`, import.meta.url))
+  );
+  const key = (await fingerprint(sources)).slice(0, 16);
+  const dir = await cached(`native-${key}`, async (outDir) => {
+    await Promise.all(sources.map(async (source, i) => {
+      const library = NATIVE_HELPERS[i].endsWith(".so");
+      const result = await new Deno.Command("cc", {
+        args: [
+          "-O2",
+          "-Wall",
+          ...(library ? ["-shared", "-fPIC"] : []),
+          "-o",
+          join(outDir, NATIVE_HELPERS[i]),
+          source,
+          ...(library ? ["-ldl"] : []),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!result.success) {
+        throw new Error(`cannot compile ${source}: ${new TextDecoder().decode(result.stderr)}`);
+      }
+    }));
+    return true;
+  });
+  return dir!;
+}
