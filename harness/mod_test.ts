@@ -39,10 +39,10 @@ Deno.test("graders import the harness only through harness/mod.ts (their tests a
 
 Deno.test("the import scan sees static, type-only, re-exported and dynamic imports", () => {
   const source = [
-    'import { a } from "../harness/check/context.ts";',
-    'import type { B } from "../harness/peers/peer.ts";',
-    'export { c } from "../harness/observe/wait.ts";',
-    'const d = await import("../harness/observe/sockets.ts");',
+    'import { a } from "./check/context.ts";',
+    'import type { B } from "./peers/peer.ts";',
+    'export { c } from "./observe/wait.ts";',
+    'const d = await import("./observe/sockets.ts");',
   ].join("\n");
   assert.deepEqual(importedSpecifiers(source), [
     "../harness/check/context.ts",

@@ -16,7 +16,7 @@ import { labPaths, REPO_ROOT } from "./config/labs.ts";
 import { mapLimited } from "./engine/limit.ts";
 import type { GradeReport } from "./report/model.ts";
 import { gradeCommand } from "./config/self.ts";
-import { loadTaskConfig } from "./config/task_config.ts";
+import { loadTaskConfig } from "./engine/task_config.ts";
 
 // What lab tests need besides the suite (graders/ import the harness through mod.ts and this module only).
 export { grade } from "./engine/grade.ts";

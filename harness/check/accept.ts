@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CheckFailure } from "./failure.ts";
+import { CheckFailure } from "../observe/failure.ts";
 import { acceptQueueLength, tcpSockets } from "../observe/sockets.ts";
 import type { TcpSocketInfo } from "../observe/sockets.ts";
 import { describeExit, stderrExcerpt } from "../programs/process.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pythonInterpreter } from "../programs/build.ts";
 import type { Language, Program, Role } from "../programs/build.ts";
 import { waitAccepted } from "./accept.ts";
-import { CheckFailure } from "./failure.ts";
+import { CheckFailure } from "../observe/failure.ts";
 import { TcpListenerPeer, TcpPeer } from "../peers/peer.ts";
 import { jailCommand, programEnvironment } from "../sandbox/jail.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
@@ -20,12 +20,11 @@ import { isListening, serverSideInode, socketHolders, TCP_ESTABLISHED } from "..
 import type { TcpSocketInfo } from "../observe/sockets.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "../programs/process.ts";
 import { Transcript } from "../observe/transcript.ts";
-import { ProgramStallProbe } from "../observe/stall.ts";
+import { ProgramStallProbe } from "./stall.ts";
 import { DeadlineError, formatMs, pollUntil, StalledError, watchStalls } from "../observe/wait.ts";
 
-export { CheckFailure, require } from "./failure.ts";
+export { CheckFailure, require } from "../observe/failure.ts";
 export type { Language, Program, Role } from "../programs/build.ts";
-export type { Grader } from "./grader.ts";
 
 /** Marks a progress line on the check runner's stdout. */
 export const PROGRESS_MARK = "\x1esocklab-progress ";

@@ -10,7 +10,7 @@ import { decodeBase64 } from "../formats/classroom.ts";
 import type { ClassroomResult } from "../formats/classroom.ts";
 import { knownLabs, labPaths, REPO_ROOT } from "../config/labs.ts";
 import { gradeCommand } from "../config/self.ts";
-import { loadTaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
 import { runGradeCli } from "../testing.ts";
 
 const ESC = "\x1b";

@@ -13,7 +13,7 @@ import type { ClassroomResult } from "../formats/classroom.ts";
 import type { GradescopeResults } from "../formats/gradescope.ts";
 import { labPaths } from "../config/labs.ts";
 import type { GradeReport } from "../report/model.ts";
-import { loadTaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
 import { runGradeCli } from "../testing.ts";
 
 const NOT_GITHUB = { GITHUB_ACTIONS: "", GITHUB_OUTPUT: "", GITHUB_STEP_SUMMARY: "", SOCKLAB_GITHUB: "" };

@@ -12,7 +12,7 @@ import { BUILD_CHECK } from "../check/grader.ts";
 import { countsAsFailure, gradedCheck, skippedCheck } from "../report/model.ts";
 import type { CheckReport } from "../report/model.ts";
 import { SetupError } from "../config/setup_error.ts";
-import type { CheckConfig, TaskConfig } from "../config/task_config.ts";
+import type { CheckConfig, TaskConfig } from "./task_config.ts";
 
 /**
  * The checks `only` asks for (all by default), in the order of `task.yaml`.

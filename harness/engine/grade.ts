@@ -26,8 +26,8 @@ import { probeIsolation } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
 import { SetupError } from "../config/setup_error.ts";
-import { loadTaskConfig } from "../config/task_config.ts";
-import type { CheckConfig, TaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig } from "./task_config.ts";
+import type { CheckConfig, TaskConfig } from "./task_config.ts";
 import { formatMs } from "../observe/wait.ts";
 
 export { SetupError };

@@ -15,8 +15,8 @@ import type { GradeOptions } from "./grade.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";
 import { countsAsFailure, notGradedReport } from "../report/model.ts";
 import type { CheckReport, GradeReport } from "../report/model.ts";
-import { loadTaskConfig, TaskConfigError } from "../config/task_config.ts";
-import type { TaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig, TaskConfigError } from "./task_config.ts";
+import type { TaskConfig } from "./task_config.ts";
 
 /** Exit statuses of the grader. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, internal: 3 } as const;

@@ -16,7 +16,8 @@
 
 import { pathToFileURL } from "node:url";
 import { CheckContext, CheckFailure } from "../check/context.ts";
-import type { CheckEnvironment, Grader } from "../check/context.ts";
+import type { CheckEnvironment } from "../check/context.ts";
+import type { Grader } from "../check/grader.ts";
 import { tcpSockets } from "../observe/sockets.ts";
 import { DeadlineError, formatMs, watchStalls, withDeadline } from "../observe/wait.ts";
 

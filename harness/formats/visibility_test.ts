@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { gradeReport, notGradedReport } from "../report/model.ts";
 import type { GradeReport } from "../report/model.ts";
-import type { TaskConfig } from "../config/task_config.ts";
+import type { TaskConfig } from "../engine/task_config.ts";
 import { parseTaskFile } from "../config/task_file.ts";
 import { classroomResult } from "./classroom.ts";
 import { githubAnnotations, githubStepSummary, MAX_ERROR_ANNOTATIONS } from "./github.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CheckFailure } from "../check/failure.ts";
+import { CheckFailure } from "../observe/failure.ts";
 import { quoteExcerpt } from "../programs/process.ts";
 import { ExpectError, TextStream } from "../programs/stream.ts";
 import { resetConnection } from "./tcp_reset.ts";

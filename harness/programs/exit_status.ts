@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { LabProcess } from "./process.ts";
 import { SPIN_CPU_TICKS, TICKS_PER_SECOND, treeCpuTicks } from "../observe/processes.ts";
 import { waitChannel } from "../observe/syscalls.ts";
 
@@ -79,7 +78,7 @@ export function exitHint(status: ExitStatus): string | undefined {
  * const why = `the server ${describeExit(server.status!)}${stderrExcerpt(server)}`;
  * ```
  */
-export function stderrExcerpt(process: LabProcess): string {
+export function stderrExcerpt(process: { stdout: { text: string }; stderr: { text: string } }): string {
   const text = (process.stderr.text || process.stdout.text).trim();
   return text ? `; it printed ${JSON.stringify(text.slice(-300))}` : "";
 }

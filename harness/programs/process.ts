@@ -9,7 +9,7 @@
 
 import { describeExit, describeLingering, exitHint, quoteExcerpt, stderrExcerpt } from "./exit_status.ts";
 import type { ExitStatus } from "./exit_status.ts";
-import { CheckFailure } from "../check/failure.ts";
+import { CheckFailure } from "../observe/failure.ts";
 import {
   allProcesses,
   descendants,

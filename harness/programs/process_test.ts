@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CheckFailure } from "../check/failure.ts";
+import { CheckFailure } from "../observe/failure.ts";
 import { describeExit, LabProcess } from "./process.ts";
 import { withCommandLine } from "../observe/processes.ts";
 import { Transcript } from "../observe/transcript.ts";

@@ -9,7 +9,6 @@
  */
 
 import { join } from "node:path";
-import type { Limits } from "../config/task_config.ts";
 
 /** How student programs are confined in one grading. */
 export interface JailSpec {
@@ -28,10 +27,18 @@ export interface JailSpec {
   readOnlyFilesystem: boolean;
   /** Shown read-only in the view besides the system directories: the built submission, an interpreter. */
   readable?: string[];
-  limits: Pick<
-    Limits,
-    "cpu_seconds" | "memory_mb" | "processes" | "open_files" | "file_size_mb" | "scratch_mb"
-  >;
+  /** The resource limits of each student process (`task.yaml` `limits` fits). */
+  limits: JailLimits;
+}
+
+/** What bounds each student process, and the size of its scratch. */
+export interface JailLimits {
+  cpu_seconds: number;
+  memory_mb: number;
+  processes: number;
+  open_files: number;
+  file_size_mb: number;
+  scratch_mb: number;
 }
 
 /**

@@ -20,7 +20,7 @@ import { zipSync } from "fflate";
 import { parseDocument } from "yaml";
 import { knownLabs, labPaths, REPO_ROOT } from "../config/labs.ts";
 import { parseTaskFile } from "../config/task_file.ts";
-import type { Limits } from "../config/task_config.ts";
+import type { Limits } from "../engine/task_config.ts";
 import { TemplateError } from "./template.ts";
 
 /** What of the grader the zip carries (its npm package, less what only a checkout needs). */

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
 import type { GradescopeResults } from "../formats/gradescope.ts";
 import { labPaths, REPO_ROOT } from "../config/labs.ts";
-import { loadTaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
 import { parseTaskFile } from "../config/task_file.ts";
 import { runShipCli } from "./testing_ship.ts";
 

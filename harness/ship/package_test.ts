@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { labPaths, REPO_ROOT } from "../config/labs.ts";
-import { loadTaskConfig } from "../config/task_config.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
 
 async function run(
   command: string,

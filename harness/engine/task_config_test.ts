@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { BUILD_TITLE, check, defineGrader } from "../check/grader.ts";
 import type { Grader } from "../check/grader.ts";
-import { knownLabs, labPaths } from "./labs.ts";
+import { knownLabs, labPaths } from "../config/labs.ts";
 import { joinTask, LabConfigError, loadTaskConfig } from "./task_config.ts";
-import { parseTaskFile } from "./task_file.ts";
+import { parseTaskFile } from "../config/task_file.ts";
 import { runGradeCli } from "../testing.ts";
 
 const noop = async () => {};

@@ -13,12 +13,12 @@
 import { pathToFileURL } from "node:url";
 import { BUILD_CHECK, BUILD_TITLE, settingsSchema } from "../check/grader.ts";
 import type { Grader } from "../check/grader.ts";
-import { labPaths } from "./labs.ts";
-import { loadTaskFile, TaskConfigError } from "./task_file.ts";
-import type { Limits, TaskFile } from "./task_file.ts";
+import { labPaths } from "../config/labs.ts";
+import { loadTaskFile, TaskConfigError } from "../config/task_file.ts";
+import type { Limits, TaskFile } from "../config/task_file.ts";
 
-export { TaskConfigError } from "./task_file.ts";
-export type { Limits } from "./task_file.ts";
+export { TaskConfigError } from "../config/task_file.ts";
+export type { Limits } from "../config/task_file.ts";
 
 /** One check, as declared by its grader and tuned by `task.yaml`. */
 export interface CheckConfig {
@@ -88,7 +88,7 @@ export async function loadTaskConfig(file: string, options: LoadTaskOptions = {}
  * ```ts
  * import { check, defineGrader } from "../check/grader.ts";
  * import { joinTask } from "./task_config.ts";
- * import { parseTaskFile } from "./task_file.ts";
+ * import { parseTaskFile } from "../config/task_file.ts";
  * const grader = defineGrader({
  *   lab: "demo",
  *   checks: { talks: check({ title: "Talks", run: async () => {} }) },

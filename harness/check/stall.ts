@@ -28,14 +28,14 @@
 import { describeExit } from "../programs/process.ts";
 import type { LabProcess } from "../programs/process.ts";
 import type { TcpListenerPeer, TcpPeer } from "../peers/peer.ts";
-import { allProcesses, descendants } from "./processes.ts";
-import { tcpSockets } from "./sockets.ts";
-import { BLOCKING_SYSCALLS } from "./syscalls.ts";
-import type { ProcStat } from "./processes.ts";
-import type { TcpSocketInfo } from "./sockets.ts";
+import { allProcesses, descendants } from "../observe/processes.ts";
+import { tcpSockets } from "../observe/sockets.ts";
+import { BLOCKING_SYSCALLS } from "../observe/syscalls.ts";
+import type { ProcStat } from "../observe/processes.ts";
+import type { TcpSocketInfo } from "../observe/sockets.ts";
 
 const TCP_LISTEN = "0A";
-import type { StallProbe } from "./wait.ts";
+import type { StallProbe } from "../observe/wait.ts";
 
 /**
  * The call `syscallLine` (a line of `/proc/PID/task/TID/syscall`) sleeps in
@@ -259,7 +259,7 @@ function harnessCaughtUp(
  * @example
  * ```ts ignore
  * import { ProgramStallProbe } from "./stall.ts";
- * import { watchStalls } from "./wait.ts";
+ * import { watchStalls } from "../observe/wait.ts";
  * watchStalls(new ProgramStallProbe(() => processes));
  * ```
  */

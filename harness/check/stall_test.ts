@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { LabProcess } from "../programs/process.ts";
-import { treeBlocked } from "./processes.ts";
+import { treeBlocked } from "../observe/processes.ts";
 import { ProgramStallProbe, untimedWait } from "./stall.ts";
-import { Transcript } from "./transcript.ts";
-import { awaitEvent, DeadlineError, pollUntil, StalledError, watchStalls } from "./wait.ts";
+import { Transcript } from "../observe/transcript.ts";
+import { awaitEvent, DeadlineError, pollUntil, StalledError, watchStalls } from "../observe/wait.ts";
 
 function start(command: string[], label: string): LabProcess {
   return LabProcess.start({ command, cwd: "/tmp", label, transcript: new Transcript() });
