@@ -115,7 +115,7 @@ export async function gradeLabs(selection: LabSelection, request: LabsRequest): 
         submission,
         only,
         jobs: request.jobs,
-        settings: request.settings,
+        settings: multiLab ? settingsOf(task, request.settings) : request.settings,
         taskFile: request.taskFile,
         onProgress: request.onProgress,
         onCheck: request.onCheck && ((check) => request.onCheck!(check, lab)),
@@ -172,6 +172,18 @@ async function planLabs(
       plans.push({ lab });
     }
   }
+  // With several labs a setting goes to the labs that have it; one that none has is misspelt.
+  const settingNames = Object.keys(request.settings ?? {});
+  const unclaimed = settingNames.filter((name) =>
+    !plans.some((plan) => plan.task && name in plan.task.settings)
+  );
+  if (multiLab && unclaimed.length > 0) {
+    return {
+      refusal: `no lab graded here has the setting${unclaimed.length === 1 ? "" : "s"} ${
+        unclaimed.join(", ")
+      }`,
+    };
+  }
   const only = request.only;
   // One lab is graded with exactly the checks asked for; an unknown one is its setup error.
   if (!multiLab || !only || only.length === 0) return { labs: plans.map((plan) => ({ ...plan, only })) };
@@ -187,6 +199,12 @@ async function planLabs(
       .map((plan) => ({ ...plan, only: only.filter((id) => has(plan, id)) }))
       .filter((plan) => plan.only.length > 0),
   };
+}
+
+/** The `--set` values that `task`'s lab has a setting for. */
+function settingsOf(task: TaskConfig | undefined, settings: Record<string, unknown> | undefined) {
+  if (!settings) return undefined;
+  return Object.fromEntries(Object.entries(settings).filter(([name]) => task && name in task.settings));
 }
 
 /** 0 when every check passed, else 1. */

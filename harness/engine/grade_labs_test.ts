@@ -54,3 +54,23 @@ Deno.test("gradeLabs: with several labs, checks that no lab has grade nothing", 
     "build",
   ]]);
 });
+
+Deno.test("gradeLabs: with several labs, a setting goes to the labs that have it; one that none has grades nothing", async () => {
+  const problems: string[] = [];
+  const misspelt = await gradeLabs(labSelection("client-server,async-server"), {
+    settings: { upload_byte: 1 << 20 },
+    onProblem: (message) => problems.push(message),
+  });
+  assert.equal(misspelt.status, EXIT.usage);
+  assert.deepEqual(problems, ["no lab graded here has the setting upload_byte"]);
+
+  const run = await gradeLabs(labSelection("client-server,async-server"), {
+    settings: { upload_bytes: 1 << 20 },
+    only: ["build"],
+  });
+  const reports = run.reports as GradeReport[];
+  assert.deepEqual(reports.map((r) => [r.lab, r.checks.map((c) => c.status)]), [
+    ["client-server", ["pass"]],
+    ["async-server", ["pass"]],
+  ]);
+});
