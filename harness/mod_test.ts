@@ -45,9 +45,9 @@ Deno.test("the import scan sees static, type-only, re-exported and dynamic impor
     'const d = await import("./observe/sockets.ts");',
   ].join("\n");
   assert.deepEqual(importedSpecifiers(source), [
-    "../harness/check/context.ts",
-    "../harness/peers/peer.ts",
-    "../harness/observe/wait.ts",
-    "../harness/observe/sockets.ts",
+    "./check/context.ts",
+    "./peers/peer.ts",
+    "./observe/wait.ts",
+    "./observe/sockets.ts",
   ]);
 });
