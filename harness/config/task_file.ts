@@ -24,6 +24,8 @@ const checkSchema = z.object({
    * `visible` (the default), `hidden`, `after_due_date`, `after_published`.
    */
   visibility: z.enum(["visible", "hidden", "after_due_date", "after_published"]).optional(),
+  /** `false`: the check is not run and not in the report (an instructor's way to drop it). */
+  enabled: z.boolean().optional(),
   // A check's title, dependencies and kind are declared once, in its grader.
   title: z.never({ error: "a check's title is declared in its grader (graders/<lab>.ts), not here" })
     .optional(),

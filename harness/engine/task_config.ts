@@ -138,6 +138,13 @@ export function joinTask(
   if (cycle) {
     problems.push(`${declaredAt(cycle[0])}: checks that need each other can never run: ${cycle.join(" → ")}`);
   }
+  task.checks.forEach((entry, index) => {
+    if (entry.id === BUILD_CHECK && entry.enabled === false) {
+      problems.push(
+        `${inFile(["checks", index, "enabled"])}: the build cannot be disabled: every check needs it`,
+      );
+    }
+  });
   const settings = validateSettings(task, grader, overrides, inFile, problems);
   if (problems.length > 0) throw new LabConfigError(problems);
 
@@ -147,7 +154,8 @@ export function joinTask(
     port: task.port,
     limits: task.limits,
     settings,
-    checks: task.checks.map((entry) => {
+    // A disabled check is dropped here: what needs it runs as if it had been left out by --only.
+    checks: task.checks.filter((entry) => entry.enabled !== false).map((entry) => {
       const declaration = grader.checks[entry.id];
       return {
         id: entry.id,

@@ -77,6 +77,18 @@ Deno.test("a declared check task.yaml does not list is refused where the grader 
   );
 });
 
+Deno.test("a check disabled in task.yaml is not run nor reported; what needs it runs; the build cannot be", () => {
+  const task = join(
+    TASK.replace("  - id: talks\n    points: 2\n", "  - id: talks\n    points: 2\n    enabled: false\n"),
+  );
+  assert.ok(typeof task !== "string", task as string);
+  assert.deepEqual(task.checks.map((c) => c.id), ["build", "listens"]);
+  assert.match(
+    join(TASK.replace("    hint: fix the first error\n", "    enabled: false\n")) as string,
+    /^task\.yaml:8:14: the build cannot be disabled: every check needs it$/m,
+  );
+});
+
 Deno.test("a misspelt or mistyped setting is refused, at its line in task.yaml or as the --set that gave it", () => {
   assert.match(
     join(TASK.replace("clients: 20", "client: 20")) as string,
