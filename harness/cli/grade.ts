@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { Reports } from "../formats/common.ts";
+import type { Reports } from "../report/model.ts";
 import { colorWanted, planDelivery, progressWanted } from "../formats/deliver.ts";
 import type { DeliveryRequest, OutputEnv } from "../formats/deliver.ts";
 import { FORMAT_NAMES, isFormatName } from "../formats/mod.ts";

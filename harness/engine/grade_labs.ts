@@ -9,7 +9,7 @@
  */
 
 import { join } from "node:path";
-import type { Reports } from "../formats/common.ts";
+import type { Reports } from "../report/model.ts";
 import { grade, SetupError } from "./grade.ts";
 import type { GradeOptions } from "./grade.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";

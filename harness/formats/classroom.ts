@@ -35,7 +35,7 @@ import {
   runScore,
   sumInOrder,
 } from "./common.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 /** The reporter's three words, for a test and for the whole run. */
 export type ClassroomStatus = "pass" | "fail" | "error";

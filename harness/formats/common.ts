@@ -7,14 +7,7 @@
  * @module
  */
 
-import type { CheckReport, GradeReport } from "../report/model.ts";
-
-/**
- * What a renderer takes: one lab's report, or a list of reports when the
- * run graded several labs (`deno task grade all`). A list is a multi-lab
- * run even when it holds one report: names then carry the lab.
- */
-export type Reports = GradeReport | GradeReport[];
+import type { CheckReport, GradeReport, Reports } from "../report/model.ts";
 
 /** Options every renderer accepts (machine formats ignore what they do not use). */
 export interface FormatOptions {

@@ -22,7 +22,7 @@
  */
 
 import { classroomOutputLine } from "./classroom.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 import { githubAnnotations, githubStepSummary, onGithubActions } from "./github.ts";
 import { RENDERERS } from "./mod.ts";
 import type { FormatName } from "./mod.ts";

@@ -26,7 +26,7 @@ import {
   sumInOrder,
   visibleText,
 } from "./common.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 /** GitHub shows the first annotations of a step; a message past this is cut. */
 const MAX_ANNOTATION_MESSAGE = 4000;

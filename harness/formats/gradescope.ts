@@ -18,7 +18,7 @@
 
 import type { CheckReport, GradeReport } from "../report/model.ts";
 import { checkMessage, checkName, clip, formatPoints, isMultiLab, reportList, runScore } from "./common.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 /** When a student sees a test (Gradescope's four words). */
 export type GradescopeVisibility = "hidden" | "after_due_date" | "after_published" | "visible";

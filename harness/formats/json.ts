@@ -8,7 +8,7 @@
 
 import type { GradeReport } from "../report/model.ts";
 import { isMultiLab, reportList, runScore } from "./common.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 /** The JSON of a multi-lab run. */
 export interface MultiLabJson {

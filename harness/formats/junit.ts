@@ -14,7 +14,7 @@
 
 import type { CheckReport, GradeReport } from "../report/model.ts";
 import { checkMessage, clip, formatPoints, reportList } from "./common.ts";
-import type { Reports } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 /** A failure body is shown in CI test views; past this it is cut. */
 const MAX_BODY = 20_000;

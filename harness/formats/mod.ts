@@ -6,13 +6,15 @@
  */
 
 import { renderClassroom } from "./classroom.ts";
-import type { FormatOptions, Reports } from "./common.ts";
+import type { FormatOptions } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 import { renderGradescope } from "./gradescope.ts";
 import { renderJsonReports } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderTextReports } from "./text.ts";
 
-export type { FormatOptions, Reports } from "./common.ts";
+export type { FormatOptions } from "./common.ts";
+export type { Reports } from "../report/model.ts";
 
 /** The names `--format` takes, the default first. */
 export const FORMAT_NAMES = ["text", "json", "classroom", "gradescope", "junit"] as const;

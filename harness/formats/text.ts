@@ -9,7 +9,8 @@
 import { hiddenFromStudents } from "../report/model.ts";
 import type { CheckReport, CheckStatus, GradeReport } from "../report/model.ts";
 import { formatPoints, isMultiLab, pointsColumn, reportList, runScore, visibleText } from "./common.ts";
-import type { FormatOptions, Reports } from "./common.ts";
+import type { FormatOptions } from "./common.ts";
+import type { Reports } from "../report/model.ts";
 
 const SYMBOL: Record<CheckStatus, string> = { pass: "✓", fail: "✗", skip: "–", error: "!", advice: "i" };
 const COLOR: Record<CheckStatus, string> = { pass: "32", fail: "31", skip: "90", error: "35", advice: "33" };

@@ -326,3 +326,10 @@ function withVisibility(entry: CheckEntry, report: CheckReport): CheckReport {
     ? { ...report, visibility: entry.visibility }
     : report;
 }
+
+/**
+ * What a renderer takes: one lab's report, or a list of reports when the
+ * run graded several labs (`deno task grade all`). A list is a multi-lab
+ * run even when it holds one report: names then carry the lab.
+ */
+export type Reports = GradeReport | GradeReport[];
