@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -157,6 +158,22 @@ static int reset_sandbox(void) {
   return 0;
 }
 
+/*
+ * Moves the sandbox into a network namespace with a TCP hash table of its
+ * own, sized for a check. By default every namespace shares the host's
+ * table (262144 buckets here), and each read of /proc/net/tcp walks all of
+ * it: 5 ms, which the checks' many looks at their sockets turned into most
+ * of a grading's CPU time. Kernels before 6.1 know no such table; the
+ * sandbox then stays in the namespace it was given.
+ */
+static void use_own_tcp_table(void) {
+  FILE *f = fopen("/proc/sys/net/ipv4/tcp_child_ehash_entries", "w");
+  if (!f) return;
+  int written = fputs("1024\n", f) >= 0;
+  if (fclose(f) != 0 || !written) return;
+  unshare(CLONE_NEWNET);
+}
+
 static void keep_no_time_wait(void) {
   FILE *f = fopen("/proc/sys/net/ipv4/tcp_max_tw_buckets", "w");
   if (!f) return;
@@ -180,6 +197,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s [--scratch DIR SIZE OWNER --] COMMAND [ARG...]\n", argv[0]);
     return 2;
   }
+  use_own_tcp_table();
   if (bring_loopback_up() != 0) {
     fprintf(stderr, "sandbox_init: cannot bring up lo: %s\n", strerror(errno));
     return 125;
