@@ -93,7 +93,9 @@ async function gradeHostile(name: string, taskFile: string): Promise<string[]> {
     } catch {
       problems.push(`no report was printed: ${run.stdout.slice(0, 300)}`);
     }
-    if (!MENTIONS[name].test(said)) problems.push(`the report does not mention ${MENTIONS[name]}`);
+    if (!MENTIONS[name].test(said)) {
+      problems.push(`the report does not mention ${MENTIONS[name]}; it says:\n${said.slice(0, 1500)}`);
+    }
     if (run.wallMs > LIMITS.grading_timeout_ms + SLACK_MS) problems.push(`took ${Math.round(run.wallMs)} ms`);
     const left = await processesLeftBehind(gradingUid(run.pid), tempDir);
     if (left.length > 0) problems.push(`processes left behind:\n    ${left.join("\n    ")}`);
