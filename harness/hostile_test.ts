@@ -54,6 +54,13 @@ async function shortTaskFile(dir: string, limits: Record<string, number> = {}): 
   return file;
 }
 
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from(
+    { length: Math.ceil(items.length / size) },
+    (_, i) => items.slice(i * size, (i + 1) * size),
+  );
+}
+
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);
@@ -122,8 +129,11 @@ Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, n
   try {
     const names = Object.keys(MENTIONS);
     const results: string[] = [];
-    for (let i = 0; i < names.length; i += 3) {
-      const batch = names.slice(i, i + 3);
+    // A fork bomb's processes take the CPU from whatever runs beside it (its
+    // process count is capped, its CPU share is not): it is graded alone, so
+    // that no other fixture's 5 s build budget runs out beside it.
+    const batches = [["fork-bomb"], ...chunks(names.filter((name) => name !== "fork-bomb"), 3)];
+    for (const batch of batches) {
       const problems = await Promise.all(batch.map((name) => gradeHostile(name, taskFile)));
       batch.forEach((name, k) => {
         if (problems[k].length > 0) results.push(`${name}:\n  ${problems[k].join("\n  ")}`);
