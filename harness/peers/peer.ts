@@ -160,14 +160,8 @@ export class TcpPeer {
   /** Closes the connection. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
     this.transcript.note(`${this.label} closed the connection`);
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-    await this.#pumping;
+    await this.discard();
   }
 
   /**
