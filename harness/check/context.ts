@@ -313,11 +313,11 @@ export class CheckContext<Settings = Record<string, unknown>> {
 
   /**
    * Waits until the server's end of every one of `peers`' connections is
-   * held by a process other than the server itself: a child it forked (or
-   * one that child forked) serves it. Threads share their process's
-   * descriptors, so a thread-per-client server never gets there. Ends at
-   * the step's deadline, or at once if the server exits; either way says,
-   * per connection, which processes held it when the wait ended.
+   * held by a process other than the server, a different one for each (a
+   * child forked for one client inherits those accepted before it). Threads
+   * share their descriptors, so a thread-per-client server never gets there.
+   * Ends at the step's deadline, or at once if the server exits; says who
+   * held each connection then, and if each had a holder besides the server.
    *
    * @example
    * ```ts ignore
@@ -331,20 +331,17 @@ export class CheckContext<Settings = Record<string, unknown>> {
   ): Promise<{ handedOff: boolean; holders: number[][]; serverPid: number | undefined }> {
     const serverPid = server.programPid();
     let holders: number[][] = [];
-    const served = () => {
+    const children = () => holders.map((pids) => pids.filter((pid) => pid !== serverPid));
+    await pollUntil(() => {
       holders = peers.map((peer) => this.connectionHolders(peer));
-      return holders.every((pids) => pids.some((pid) => pid !== serverPid));
-    };
-    const handedOff = await pollUntil(() => {
-      if (served()) return true;
+      if (oneEach(children())) return true;
       if (!server.running) return false;
       return undefined;
     }, { timeoutMs: this.step, intervalMs: 5, what: "the connections to be served by child processes" })
       .catch((error) => {
-        if (error instanceof DeadlineError) return false;
-        throw error;
+        if (!(error instanceof DeadlineError)) throw error;
       });
-    return { handedOff, holders, serverPid };
+    return { handedOff: children().every((pids) => pids.length > 0), holders, serverPid };
   }
 
   /** Listens as a harness server on `127.0.0.1:port`. */
@@ -393,4 +390,11 @@ export class CheckContext<Settings = Record<string, unknown>> {
     // The runner serves the next check in this sandbox: nothing of this one may stay open.
     for (const peer of this.#peers) await peer.discard().catch(() => {});
   }
+}
+
+/** Whether each list can give a process of its own: a different one for each (lists are short). */
+function oneEach(candidates: number[][], taken: number[] = []): boolean {
+  if (candidates.length === 0) return true;
+  const [first, ...rest] = candidates;
+  return first.some((pid) => !taken.includes(pid) && oneEach(rest, [...taken, pid]));
 }
