@@ -18,7 +18,7 @@ import { pathToFileURL } from "node:url";
 import { CheckContext, CheckFailure } from "../check/context.ts";
 import type { CheckEnvironment } from "../check/context.ts";
 import type { Grader } from "../check/grader.ts";
-import { tcpSockets } from "../observe/sockets.ts";
+import { socketDescriptor, tcpSockets } from "../observe/sockets.ts";
 import { DeadlineError, formatMs, watchStalls, withDeadline } from "../observe/wait.ts";
 
 /** Printed (a line of stdout) when the runner waits for a spec. */
@@ -106,16 +106,7 @@ async function* inputLines(): AsyncGenerator<string> {
  * process but this one), so the runner serves no more checks.
  */
 function holdsTcpSocket(): boolean {
-  const inodes = new Set(tcpSockets().map((socket) => socket.inode));
-  for (const entry of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      const target = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
-      if (inodes.has(target.slice("socket:[".length, -1))) return true;
-    } catch {
-      // Closed since the listing.
-    }
-  }
-  return false;
+  return tcpSockets().some((socket) => socketDescriptor(Deno.pid, socket.inode) !== undefined);
 }
 
 /**
