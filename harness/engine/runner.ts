@@ -19,7 +19,7 @@ import { CheckContext, CheckFailure } from "../check/context.ts";
 import type { CheckEnvironment } from "../check/context.ts";
 import type { Grader } from "../check/grader.ts";
 import { socketDescriptor, tcpSockets } from "../observe/sockets.ts";
-import { DeadlineError, formatMs, watchStalls, withDeadline } from "../observe/wait.ts";
+import { DeadlineError, formatMs, withDeadline } from "../observe/wait.ts";
 
 /** Printed (a line of stdout) when the runner waits for a spec. */
 export const RUNNER_READY = "\x1esocklab-runner-ready";
@@ -146,7 +146,6 @@ if (import.meta.main) {
       await Deno.writeTextFile(spec.resultFile, JSON.stringify(outcome));
       console.log(RUNNER_RESULT);
       if (!reuse || leftover || holdsTcpSocket()) break;
-      watchStalls(undefined);
       await resetSandbox();
       console.log(RUNNER_READY);
     }

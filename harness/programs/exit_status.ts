@@ -109,13 +109,13 @@ export function quoteExcerpt(text: string, max = 200): string {
  */
 export function describeLingering(pid: number, cpuTicksBefore: number, startedMs: number): string {
   const wallS = (performance.now() - startedMs) / 1000;
-  const cpuS = (treeCpuTicks(pid) - cpuTicksBefore) / TICKS_PER_SECOND;
-  const share = Math.round((100 * cpuS) / wallS);
+  const ticks = treeCpuTicks(pid) - cpuTicksBefore;
+  const share = Math.round((100 * ticks) / TICKS_PER_SECOND / wallS);
   const where = waitChannel(pid);
   // A busy machine gives a spinning program a small share of a CPU: what
   // tells it from a sleeping one is the CPU it used at all while it should
   // have exited, a count of its own work that load does not shrink much.
-  const spinning = share >= 20 || treeCpuTicks(pid) - cpuTicksBefore >= SPIN_CPU_TICKS;
+  const spinning = share >= 20 || ticks >= SPIN_CPU_TICKS;
   return spinning
     ? `it kept running, using ${share}% of a CPU: it seems to spin in a loop`
     : `it kept running, asleep${
