@@ -19,6 +19,7 @@ import { CheckContext, CheckFailure } from "../check/context.ts";
 import type { CheckEnvironment } from "../check/context.ts";
 import type { Grader } from "../check/grader.ts";
 import { socketDescriptor, tcpSockets } from "../observe/sockets.ts";
+import { lineSplitter } from "../sandbox/sandbox.ts";
 import { DeadlineError, formatMs, withDeadline } from "../observe/wait.ts";
 
 /** Printed (a line of stdout) when the runner waits for a spec. */
@@ -88,16 +89,12 @@ export async function runCheck(spec: RunnerSpec): Promise<CheckOutcome> {
 /** The lines of standard input, one at a time. */
 async function* inputLines(): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  let buffered = "";
+  const complete: string[] = [];
+  const split = lineSplitter((line) => complete.push(line));
   for await (const chunk of Deno.stdin.readable) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let end;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-    }
+    split(decoder.decode(chunk, { stream: true }));
+    yield* complete.splice(0);
   }
-  if (buffered.trim()) yield buffered;
 }
 
 /**

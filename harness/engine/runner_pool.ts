@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { REPO_ROOT } from "../config/labs.ts";
 import { RUNNER_READY, RUNNER_RESULT } from "./runner.ts";
 import type { RunnerSpec } from "./runner.ts";
-import { sandboxArgv } from "../sandbox/sandbox.ts";
+import { lineSplitter, sandboxArgv } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { DeadlineError, withDeadline } from "../observe/wait.ts";
 
@@ -224,13 +224,9 @@ export class SandboxedRunner {
 
   async #readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
     const decoder = new TextDecoder();
-    let partial = "";
+    const split = lineSplitter(onLine);
     try {
-      for await (const chunk of stream) {
-        const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
-        partial = lines.pop()!;
-        for (const line of lines) onLine(line);
-      }
+      for await (const chunk of stream) split(decoder.decode(chunk, { stream: true }));
     } catch {
       // The runner is gone.
     }

@@ -173,22 +173,40 @@ export function sandboxArgv(
     : ["setsid", ...command];
 }
 
+/**
+ * Cuts text that arrives in pieces into lines: each call takes the next
+ * piece and hands `onLine` every line it completes (without its newline).
+ *
+ * @example
+ * ```ts
+ * import { lineSplitter } from "./sandbox.ts";
+ * const lines: string[] = [];
+ * const split = lineSplitter((line) => lines.push(line));
+ * split("ready\nres");
+ * split("ult\n"); // lines: ["ready", "result"]
+ * ```
+ */
+export function lineSplitter(onLine: (line: string) => void): (piece: string) => void {
+  let partial = "";
+  return (piece) => {
+    const lines = (partial + piece).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) onLine(line);
+  };
+}
+
 async function collect(
   stream: ReadableStream<Uint8Array>,
   cap = 64 * 1024,
   onLine?: (line: string) => void,
 ): Promise<string> {
   let text = "";
-  let partial = "";
+  const split = onLine && lineSplitter(onLine);
   const decoder = new TextDecoder();
   for await (const chunk of stream) {
     const decoded = decoder.decode(chunk, { stream: true });
     if (text.length < cap) text += decoded;
-    if (onLine) {
-      const lines = (partial + decoded).split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) onLine(line);
-    }
+    split?.(decoded);
   }
   return text;
 }
