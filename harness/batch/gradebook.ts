@@ -122,15 +122,25 @@ export function gradebookRows(results: ClassResults): string[][] {
 }
 
 /**
- * Renders rows as CSV (RFC 4180 quoting).
+ * Renders rows as CSV (RFC 4180 quoting), safe to open in a spreadsheet: a
+ * cell that starts with `=`, `+`, `-`, `@`, tab or CR (a student's folder
+ * name may) would be run as a formula, so it gets a leading `'` and is
+ * quoted (OWASP's CSV-injection rule); scores never start so.
  *
  * @example
  * ```ts
  * import { toCsv } from "./gradebook.ts";
  * toCsv([["student", "total"], ["o'neil, ada", "3"]]); // 'student,total\r\n"o\'neil, ada",3\r\n'
+ * toCsv([["=1+1"]]); // `"'=1+1"\r\n`
  * ```
  */
 export function toCsv(rows: string[][]): string {
-  const cell = (value: string) => /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const cell = (value: string) => {
+    const inert = FORMULA_START.test(value) ? `'${value}` : value;
+    return inert !== value || /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
+  };
   return rows.map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
 }
+
+/** What a spreadsheet takes for the start of a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;

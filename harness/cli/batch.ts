@@ -11,6 +11,8 @@ import { findSubmissions, labsPresent, parseShard } from "../batch/roster.ts";
 import type { Shard } from "../batch/roster.ts";
 import { gradeAll, writeClassFiles } from "../batch/run.ts";
 import type { BatchProgress } from "../batch/run.ts";
+import { visibleText } from "../formats/common.ts";
+import { safeForWorkflowLog, stopCommandsToken, underGithubRunner } from "../formats/workflow_log.ts";
 
 const GRADE_ALL_USAGE = `Usage: deno task grade-all <DIR> [options]
 
@@ -55,7 +57,7 @@ export async function main(args: string[]): Promise<number> {
     if (command === "grade-all") return await gradeAllCommand(rest);
     if (command === "merge-grades") return await mergeCommand(rest);
   } catch (error) {
-    console.error(`${command}: ${(error as Error).message}`);
+    printError(`${command}: ${(error as Error).message}`);
     return 2;
   }
   console.error("usage: batch_cli.ts grade-all|merge-grades …");
@@ -98,19 +100,48 @@ async function gradeAllCommand(args: string[]): Promise<number> {
   const shard: Shard | undefined = values.shard ? parseShard(values.shard) : undefined;
   const submissions = findSubmissions(classDir, labs, shard);
   const live = Deno.stdout.isTerminal();
-  const summary = await gradeAll({
-    submissions,
-    outDir: values.out,
-    jobs,
-    force: values.force,
-    onProgress: (progress) => showProgress(progress, live),
-  });
-  if (live) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
-  console.log(
-    `${submissions.length} submissions: ${summary.graded} graded, ${summary.reused} unchanged, ${summary.missing} missing, ${summary.errors} could not be graded`,
-  );
-  console.log(`gradebook: ${values.out}/gradebook.csv  class report: ${values.out}/class-report.html`);
+  // Students' names and what their gradings said, for the whole batch: fenced under GitHub Actions.
+  const fence = openFence();
+  try {
+    const summary = await gradeAll({
+      submissions,
+      outDir: values.out,
+      jobs,
+      force: values.force,
+      onProgress: (progress) => showProgress(progress, live),
+    });
+    if (live) print("\n");
+    print(
+      `${submissions.length} submissions: ${summary.graded} graded, ${summary.reused} unchanged, ${summary.missing} missing, ${summary.errors} could not be graded\n`,
+    );
+    print(`gradebook: ${values.out}/gradebook.csv  class report: ${values.out}/class-report.html\n`);
+  } finally {
+    fence.close();
+  }
   return 0;
+}
+
+/**
+ * Under GitHub Actions, `::stop-commands::<random token>` on standard output
+ * until `close` (grade-all makes no annotation of its own, so nothing of the
+ * grader's is swallowed); elsewhere nothing.
+ */
+function openFence(): { close(): void } {
+  if (!underGithubRunner(Deno.env.toObject())) return { close() {} };
+  const token = stopCommandsToken();
+  Deno.stdout.writeSync(new TextEncoder().encode(`::stop-commands::${token}\n`));
+  return { close: () => Deno.stdout.writeSync(new TextEncoder().encode(`::${token}::\n`)) };
+}
+
+/** Text on standard output, escaped under GitHub Actions (it holds students' names). */
+function print(text: string): void {
+  let bytes = new TextEncoder().encode(safeForWorkflowLog(text, Deno.env.toObject()));
+  while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+}
+
+function printError(line: string): void {
+  let bytes = new TextEncoder().encode(safeForWorkflowLog(`${line}\n`, Deno.env.toObject()));
+  while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
 }
 
 async function mergeCommand(args: string[]): Promise<number> {
@@ -130,8 +161,8 @@ async function mergeCommand(args: string[]): Promise<number> {
     await copyReports(source, values.out);
   }
   await writeClassFiles(values.out, [values.out]);
-  console.log(
-    `merged ${positionals.length} outputs into ${values.out}/gradebook.csv and ${values.out}/class-report.html`,
+  print(
+    `merged ${positionals.length} outputs into ${values.out}/gradebook.csv and ${values.out}/class-report.html\n`,
   );
   return 0;
 }
@@ -154,13 +185,15 @@ async function copyReports(source: string, outDir: string): Promise<void> {
 
 function showProgress(progress: BatchProgress, live: boolean): void {
   const eta = progress.done < progress.total ? ` · about ${Math.ceil(progress.etaMs / 1000)} s left` : "";
-  const line =
-    `[${progress.done}/${progress.total}] ${progress.failing} below full marks${eta} · ${progress.last.student} ${progress.last.lab}: ${progress.last.outcome}`;
+  // A student's name and a grader's error are shown, never obeyed by the terminal.
+  const line = visibleText(
+    `[${progress.done}/${progress.total}] ${progress.failing} below full marks${eta} · ${progress.last.student} ${progress.last.lab}: ${progress.last.outcome}`,
+  ).replaceAll("\n", " ");
   if (live) {
     const columns = Deno.consoleSize().columns;
-    Deno.stdout.writeSync(new TextEncoder().encode(`\r\x1b[2K${line.slice(0, columns - 1)}`));
+    print(`\r\x1b[2K${line.slice(0, columns - 1)}`);
   } else {
-    console.log(line);
+    print(`${line}\n`);
   }
 }
 
