@@ -259,4 +259,14 @@ function usageError(message: string, showUsage = true): number {
   return EXIT.usage;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (error) {
+    // Not Deno's own print of it: a message may quote the student's files.
+    printError(`grade: internal error: ${(error as Error)?.stack ?? error}`);
+    status = EXIT.internal;
+  }
+  Deno.exit(status);
+}
