@@ -174,7 +174,8 @@ export async function findSimilarPairs(
       let [left, right] = [owners.get(pair.leftFile)!, owners.get(pair.rightFile)!];
       if (left.kind === "known" && right.kind === "known") continue;
       if (pair.similarity < threshold) continue;
-      const swap = left.kind === "known";
+      // A known solution stands on the right; two students, in name order.
+      const swap = left.kind === "known" || (right.kind === "student" && right.owner < left.owner);
       if (swap) [left, right] = [right, left];
       const fragments = pair.buildFragments()
         .sort((a, b) => b.pairs.length - a.pairs.length)
