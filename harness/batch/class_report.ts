@@ -132,6 +132,7 @@ export function renderClassReport(results: ClassResults, extras: ClassReportExtr
   .meter span { display: block; height: 100%; background: #3b7ddd; }
   .low .meter span { background: #d9534f; }
   svg text { font: 11px system-ui, sans-serif; fill: #4a5263; }
+  svg.histogram { max-height: 12rem; }
   .grid-tools { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; flex-wrap: wrap; }
   table.grid th.check { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; padding: .4rem .1rem; }
   table.grid th.sortable { cursor: pointer; text-decoration: underline dotted; }
@@ -208,6 +209,9 @@ ${
 <h2>${escapeHtml(summary.lab)}</h2>
 <p class="facts">${escapeHtml(facts)}</p>
 ${histogram(summary)}
+<h3>Students</h3>
+${gridSection(results, summary.lab, scoredChecks(results, summary.lab), extras.identifiers)}
+<h3>Checks</h3>
 <table class="checks">
 <thead><tr><th>Scored check (most failed first)</th><th>Points</th><th>Passed</th><th></th><th>Rate</th></tr></thead>
 <tbody>
@@ -215,8 +219,6 @@ ${rows}
 </tbody>
 </table>
 ${advice}
-<h3>Students</h3>
-${gridSection(results, summary.lab, scoredChecks(results, summary.lab), extras.identifiers)}
 ${similaritySection(extras.similar?.get(summary.lab), threshold)}
 </section>`;
 }
