@@ -40,6 +40,11 @@ export function fib(n: number): number {
  * The answer a reply carries: "out of range", or its last whole number
  * (so `function(30): 1346269` and `1346269\n` both carry 1346269).
  *
+ * Tolerance: text around the answer and the case of "out of range" are
+ * formatting ("graders are strict about behaviour and tolerant about
+ * formatting", spec; the client "prints a line containing the reply",
+ * handout).
+ *
  * @example
  * ```ts
  * import { answerIn } from "./fork-server_requests.ts";
@@ -146,6 +151,37 @@ async function sendLikeHandoutClient(
     );
   }
   return true;
+}
+
+/**
+ * Sends "10" as the handout's `client.py` does (`send(str(num))`, then
+ * `recv(256)`, never `shutdown()`) and fails if the reply comes only once
+ * the sending side is shut down: "The server replies as soon as the request
+ * has arrived" (spec section 4). A server that replies to neither is judged
+ * by the checks of answers, not here.
+ *
+ * @example
+ * ```ts ignore
+ * await requireReplyBeforeEndOfInput(t);
+ * ```
+ */
+export async function requireReplyBeforeEndOfInput(t: CheckContext): Promise<void> {
+  const peer = await connectClient(t, "client that sends 10 and waits, its side open");
+  await peer.send("10");
+  const expected = expectedAnswer("10");
+  const done = (s: { ended: boolean; text: string }) => s.ended || answerIn(s.text) === expected;
+  if (await peer.received.waitUntil(done, t.step)) return;
+  const waitedFor = peer.received.giveUpReason(t.step);
+  await peer.closeWrite();
+  await peer.received.waitUntil(done, t.step);
+  const late = peer.received.text;
+  if (late === "") return t.note("no reply came, with the client's side open or shut: answers judges that");
+  throw new CheckFailure(
+    `the request "10" got no reply while the client kept its sending side open ${waitedFor}; the reply ${
+      JSON.stringify(late)
+    } came only once the client shut that side down: the server reads until end of input, and the handout's client.py, which sends the number and waits for the reply without ever closing its side, waits forever with it`,
+    "the request is a few bytes that one recv() returns as soon as they arrive: parse them and reply at once, without waiting for recv() to return 0",
+  );
 }
 
 /**
