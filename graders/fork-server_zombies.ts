@@ -8,7 +8,14 @@
  * @module
  */
 
-import { allProcesses, type CheckContext, type LabProcess, readStat, settle } from "../harness/mod.ts";
+import {
+  allProcesses,
+  type CheckContext,
+  type LabProcess,
+  readStat,
+  settle,
+  type TcpPeer,
+} from "../harness/mod.ts";
 import { distinctServers } from "./fork-server_processes.ts";
 import { ask, connectClient, requireReply } from "./fork-server_requests.ts";
 
@@ -79,28 +86,31 @@ export async function childrenExitTogether(
   t: CheckContext,
   server: LabProcess,
 ): Promise<number[] | undefined> {
-  const clients = [];
-  for (let i = 1; i <= CHILDREN_EXITING_TOGETHER; i++) {
-    clients.push(await connectClient(t, `silent client ${i} (its child will exit with the others)`));
-  }
-  const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
-  const servers = handedOff ? distinctServers(holders, serverPid) : undefined;
-  if (!servers || serverPid === undefined) {
-    t.note(`${CHILDREN_EXITING_TOGETHER} silent clients were not each served by a process of its own`);
-    return undefined;
-  }
-  t.transcript.note("the server process is stopped (SIGSTOP) while its children reply and exit");
-  signal(serverPid, "SIGSTOP");
+  const clients: TcpPeer[] = [];
   try {
-    // A client left without its reply is judged by the checks of replies, not here.
-    await Promise.allSettled(clients.map((peer) => requireReply(t, peer, "1")));
-    // Children that return to the accept loop never exit: children-exit judges them.
-    const exitedOrGone = () => servers.every((pid) => (readStat(pid)?.state ?? "Z") === "Z");
-    await settle(exitedOrGone, (all) => all, 2 * t.step);
-    return zombieChildPids(serverPid);
+    for (let i = 1; i <= CHILDREN_EXITING_TOGETHER; i++) {
+      clients.push(await connectClient(t, `silent client ${i} (its child will exit with the others)`));
+    }
+    const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, clients);
+    const servers = handedOff ? distinctServers(holders, serverPid) : undefined;
+    if (!servers || serverPid === undefined) {
+      t.note(`${CHILDREN_EXITING_TOGETHER} silent clients were not each served by a process of its own`);
+      return undefined;
+    }
+    t.transcript.note("the server process is stopped (SIGSTOP) while its children reply and exit");
+    signal(serverPid, "SIGSTOP");
+    try {
+      // A client left without its reply is judged by the checks of replies, not here.
+      await Promise.allSettled(clients.map((peer) => requireReply(t, peer, "1")));
+      // Children that return to the accept loop never exit: children-exit judges them.
+      const exitedOrGone = () => servers.every((pid) => (readStat(pid)?.state ?? "Z") === "Z");
+      await settle(exitedOrGone, (all) => all, 2 * t.step);
+      return zombieChildPids(serverPid);
+    } finally {
+      signal(serverPid, "SIGCONT");
+      t.transcript.note("the server process is resumed (SIGCONT)");
+    }
   } finally {
-    signal(serverPid, "SIGCONT");
-    t.transcript.note("the server process is resumed (SIGCONT)");
     await Promise.all(clients.map((peer) => peer.close()));
   }
 }
