@@ -276,7 +276,7 @@ export default defineGrader({
         const stuck = await stillUnreapedLater(t, server, together);
         require(
           stuck.length === 0,
-          `${together.length} of ${CHILDREN_EXITING_TOGETHER} children exited at the same moment, while the server process was held still; resumed, it had one SIGCHLD pending for them all (signals of one kind merge), and ${stuck.length} of them (pid${
+          `${together.length} children serving ${CHILDREN_EXITING_TOGETHER} clients exited at the same moment, while the server process was held still; resumed, it had one SIGCHLD pending for them all (signals of one kind merge), and ${stuck.length} of them (pid${
             stuck.length === 1 ? "" : "s"
           } ${
             stuck.join(", ")

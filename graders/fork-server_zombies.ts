@@ -73,8 +73,8 @@ export async function stillUnreapedLater(
  * child exits, and the server is resumed. It finds one `SIGCHLD` pending for
  * them all: signals of one kind do not queue.
  *
- * @returns the pids of the children that were zombies when the server was
- *   resumed, or `undefined` when the clients were not served by processes
+ * @returns the pids of the serving children that were zombies when the
+ *   server was resumed (a grandchild that served is no child of the server), or `undefined` when the clients were not served by processes
  *   of their own (forks-per-client judges that)
  *
  * @example
@@ -105,7 +105,8 @@ export async function childrenExitTogether(
       // Children that return to the accept loop never exit: children-exit judges them.
       const exitedOrGone = () => servers.every((pid) => (readStat(pid)?.state ?? "Z") === "Z");
       await settle(exitedOrGone, (all) => all, 2 * t.step);
-      return zombieChildPids(serverPid);
+      const zombies = new Set(zombieChildPids(serverPid));
+      return servers.filter((pid) => zombies.has(pid));
     } finally {
       signal(serverPid, "SIGCONT");
       t.transcript.note("the server process is resumed (SIGCONT)");
