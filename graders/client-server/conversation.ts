@@ -303,8 +303,9 @@ export async function harnessServerRound(t: CheckContext) {
   const listener = t.listen();
   const client = t.start(t.submission, "client");
   const [message, reply] = ROUNDS[0];
-  // Typed before the connection is accepted. Tolerance: a client may connect only once it has a line; the lab
-  // text says only "connects to 127.0.0.1:5000. Loop: read a line from stdin" (spec), not when.
+  // Typed before the connection is accepted. Tolerance: a client may connect only once it has a line, though
+  // the spec has it connect first ("connects to 127.0.0.1:5000. Loop: read a line from stdin"): its user sees
+  // no difference, and "the client always speaks first" holds either way.
   await client.writeLine(message);
   const peer = await listener.accept({ timeoutMs: 2 * t.step });
   await peer.expectReceived(message, { timeoutMs: t.step, because: "the line typed on the client's stdin" });
