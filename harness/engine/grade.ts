@@ -12,7 +12,7 @@ import { PROGRESS_MARK } from "../check/context.ts";
 import type { ProgressEvent } from "../check/context.ts";
 import { BUILD_CHECK } from "../check/grader.ts";
 import { runInDependencyOrder, selectChecks } from "./check_order.ts";
-import { gradingUid, scratchOwner } from "../sandbox/jail.ts";
+import { gradingUid, killEveryProcessOf, scratchOwner } from "../sandbox/jail.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";
 import { CACHE_ENV, cached } from "../config/cache.ts";
@@ -90,18 +90,19 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
   let runners: RunnerPool | undefined;
+  let jail: JailSpec | undefined;
   try {
-    // Student code runs as another uid where the grader is root: it must be
-    // able to reach its own directories inside.
-    await Deno.chmod(workDir, 0o755);
+    // Student code runs as another uid where the grader is root: it may pass
+    // through to its own directories inside, and list or change nothing else.
+    await Deno.chmod(workDir, 0o711);
     const nativeDir = await nativeHelpers();
     const isolation = await probeIsolation(nativeDir);
     if (isolation.mode === "host") requireFreePort(task.port);
     // In namespaces student code sees only what its view shows, each part
     // reachable whatever the modes of the host's directories above it.
-    const jail: JailSpec = {
+    jail = {
       nativeDir,
-      uid: isolation.mode === "namespaces" ? gradingUid() : undefined,
+      uid: await studentUid(isolation, nativeDir),
       readOnlyFilesystem: isolation.mode === "namespaces",
       readable: pythonPrefixes(),
       limits: task.limits,
@@ -134,11 +135,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         `the submission's files all sit in one folder: graded in ${relative(givenReal, submission)}/`,
       );
     }
-    if (isolation.mode === "host") {
-      warnings.push(
-        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined: it sees the host's files and processes (the grader's environment among them) and its disk use is not capped`,
-      );
-    }
+    warnings.push(...isolationWarnings(isolation, jail));
     const context: RunContext = {
       task,
       paths,
@@ -158,14 +155,49 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       language: built.language ?? null,
       checks,
       build_output: built.output,
-      isolation: isolation.mode,
+      isolation: describeIsolation(isolation, jail),
       warnings,
       duration_ms: Math.round(performance.now() - started),
     });
   } finally {
     await runners?.close();
+    // Nothing student code started outlives the grading (on the host, a setsid daemon would).
+    if (jail?.uid !== undefined) await killEveryProcessOf(jail.nativeDir, jail.uid);
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * The uid student code runs as: this grading's own where the grader is
+ * root. On the host it must be one the grader can become (CAP_SETUID, which
+ * Docker keeps): the helper that kills whatever a previous grading with the
+ * same uid left proves it. Elsewhere, none (the grader's own user).
+ */
+async function studentUid(isolation: Isolation, nativeDir: string): Promise<number | undefined> {
+  if (isolation.mode === "namespaces") return gradingUid();
+  if (Deno.uid() !== 0) return undefined;
+  return await killEveryProcessOf(nativeDir, gradingUid()) ? gradingUid() : undefined;
+}
+
+/**
+ * How student code was confined, for every report: the isolation and the
+ * uid it ran as.
+ */
+function describeIsolation(isolation: Isolation, jail: JailSpec): string {
+  const who = jail.uid !== undefined && Deno.uid() === 0
+    ? `student code as uid ${jail.uid}`
+    : isolation.mode === "namespaces"
+    ? "student code as the grader's user, in a user namespace"
+    : "student code as the grader's own user";
+  return `${isolation.mode} (${who})`;
+}
+
+function isolationWarnings(isolation: Isolation, jail: JailSpec): string[] {
+  if (isolation.mode === "namespaces") return [];
+  const confined = jail.uid !== undefined
+    ? `student code runs as uid ${jail.uid}: it cannot change the grader's files, but it sees the host's files and processes, and its build directory is capped by measuring it as it grows`
+    : "student code runs as the grader's own user, since the grader is not root: it can read and change every file the grader can, the results included, and see the grader's processes; grade untrusted submissions as root or where namespaces work";
+  return [`checks run on the host's loopback, one at a time, because ${isolation.reason}; ${confined}`];
 }
 
 interface RunContext {
@@ -340,6 +372,11 @@ async function runOneCheck(
     },
   });
   context.runners.give(runner);
+  // On the host nothing else bounds the check: whatever it started (a setsid daemon) ends with it.
+  const { uid } = context.jail;
+  if (context.isolation.mode === "host" && uid !== undefined) {
+    await killEveryProcessOf(context.nativeDir, uid);
+  }
   let outcome: CheckOutcome;
   try {
     outcome = JSON.parse(run.result!);

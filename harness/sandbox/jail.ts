@@ -15,8 +15,8 @@ export interface JailSpec {
   /** Directory of the compiled helpers. */
   nativeDir: string;
   /**
-   * Unprivileged uid for student code, used where the grader is real root;
-   * `undefined` to keep the grader's own (the work directory is out of its reach).
+   * Unprivileged uid for student code, used where the grader is real root
+   * (with namespaces or on the host); `undefined` to keep the grader's own.
    */
   uid?: number;
   /**
@@ -39,6 +39,8 @@ export interface JailLimits {
   open_files: number;
   file_size_mb: number;
   scratch_mb: number;
+  /** Size of the build directory (see `harness/programs/build_dir.ts`). */
+  build_mb: number;
 }
 
 /**
@@ -99,8 +101,9 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
     argv.push("--view", "--tmp-size", String(spec.limits.scratch_mb * mib));
     for (const dir of writable) argv.push("--rw", dir);
     for (const path of spec.readable ?? []) argv.push("--ro", path);
-    if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   }
+  // On the host too: the uid is what keeps student code off the grader's files.
+  if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   argv.push(
     "--cpu",
     String(spec.limits.cpu_seconds),
@@ -129,16 +132,68 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
  */
 export async function handOver(spec: JailSpec, dir: string): Promise<void> {
   const uid = spec.uid;
-  if (!spec.readOnlyFilesystem || uid === undefined || Deno.uid() !== 0) return;
+  if (uid === undefined || Deno.uid() !== 0) return;
+  await walkTree(dir, (path) => Deno.chown(path, uid, uid));
+}
+
+/**
+ * Takes back a tree the jail's uid wrote (a build), once none of its
+ * processes is left: owned by the grader, nothing set-uid, readable and
+ * traversable by all and writable by nobody else, so that every check sees
+ * the same build and none can change it for the next.
+ *
+ * @example
+ * ```ts ignore
+ * import { takeBack } from "./jail.ts";
+ * await takeBack("/tmp/socklab-x/submission");
+ * ```
+ */
+export async function takeBack(dir: string): Promise<void> {
+  const root = Deno.uid() === 0;
+  await walkTree(dir, async (path, info) => {
+    if (root) await Deno.chown(path, 0, 0);
+    const executable = info.isDirectory || ((info.mode ?? 0) & 0o111) !== 0;
+    await Deno.chmod(path, executable ? 0o755 : 0o644);
+  });
+}
+
+/** Calls `visit` on every file and directory of the tree, never through a link (chown and chmod follow them). */
+async function walkTree(
+  dir: string,
+  visit: (path: string, info: Deno.FileInfo) => Promise<void>,
+): Promise<void> {
   const walk = async (path: string) => {
     const info = await Deno.lstat(path);
-    // chown follows links: a link in a submission must not hand over its target.
     if (info.isSymlink) return;
-    await Deno.chown(path, uid, uid);
+    await visit(path, info);
     if (!info.isDirectory) return;
     for await (const entry of Deno.readDir(path)) await walk(join(path, entry.name));
   };
   await walk(dir);
+}
+
+/**
+ * Kills every process of `uid` (a helper that becomes that uid and calls
+ * kill(-1) until none is left): nothing student code started, a `setsid`
+ * daemon included, outlives the call. Returns false if the helper could not
+ * become the uid (the grader is not root, or lacks CAP_SETUID) or some
+ * process survived.
+ *
+ * @example
+ * ```ts ignore
+ * import { killEveryProcessOf } from "./jail.ts";
+ * await killEveryProcessOf(nativeDir, 201234); // true
+ * ```
+ */
+export async function killEveryProcessOf(nativeDir: string, uid: number): Promise<boolean> {
+  if (Deno.uid() !== 0 || uid === 0) return false;
+  const result = await new Deno.Command(join(nativeDir, "jail"), {
+    args: ["--kill-uid", String(uid)],
+    stdout: "null",
+    stderr: "null",
+    clearEnv: true,
+  }).output();
+  return result.success;
 }
 
 /**
