@@ -35,7 +35,7 @@ const PACKAGE_ENTRIES = [
   "reference",
 ];
 const LEFT_OUT =
-  /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.ts|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
+  /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.(ts|c)|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
 
 /** Gradescope's default container, which the limits are made to fit. */
 export const GRADESCOPE_CONTAINER = { cpus: 0.5, memoryMb: 768 } as const;
