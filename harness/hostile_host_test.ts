@@ -107,6 +107,12 @@ Deno.test("a results forger changes no root-owned file, at build and at run time
           const info = await Deno.stat(target);
           assert.equal(info.uid, 0);
           assert.equal(info.mode! & 0o777, 0o644, `${mode.name}: ${target} changed mode`);
+          // What it made where everyone may write (on the host) goes with the grading.
+          await assert.rejects(
+            Deno.lstat(`${target}.new`),
+            Deno.errors.NotFound,
+            `${mode.name}: ${target}.new left`,
+          );
         }
       } finally {
         for (const target of FORGERY_TARGETS) {

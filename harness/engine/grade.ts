@@ -12,7 +12,7 @@ import { PROGRESS_MARK } from "../check/context.ts";
 import type { ProgressEvent } from "../check/context.ts";
 import { BUILD_CHECK } from "../check/grader.ts";
 import { runInDependencyOrder, selectChecks } from "./check_order.ts";
-import { gradingUid, killEveryProcessOf, scratchOwner } from "../sandbox/jail.ts";
+import { gradingUid, killEveryProcessOf, removeLeftovers, scratchOwner } from "../sandbox/jail.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";
 import { CACHE_ENV, cached } from "../config/cache.ts";
@@ -161,8 +161,14 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     });
   } finally {
     await runners?.close();
-    // Nothing student code started outlives the grading (on the host, a setsid daemon would).
-    if (jail?.uid !== undefined) await killEveryProcessOf(jail.nativeDir, jail.uid);
+    // Nothing student code started outlives the grading (on the host, a setsid
+    // daemon would), nor what it wrote where everyone may.
+    if (
+      jail?.uid !== undefined && await killEveryProcessOf(jail.nativeDir, jail.uid) &&
+      !jail.readOnlyFilesystem
+    ) {
+      await removeLeftovers(jail.uid);
+    }
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
@@ -196,7 +202,7 @@ function isolationWarnings(isolation: Isolation, jail: JailSpec): string[] {
   if (isolation.mode === "namespaces") return [];
   const confined = jail.uid !== undefined
     ? `student code runs as uid ${jail.uid}: it cannot change the grader's files, but it sees the host's files and processes, and its build directory is capped by measuring it as it grows`
-    : "student code runs as the grader's own user, since the grader is not root: it can read and change every file the grader can, the results included, and see the grader's processes; grade untrusted submissions as root or where namespaces work";
+    : "student code runs as the grader's own user, since the grader cannot change uids (it is not root, or lacks CAP_SETUID): it can read and change every file the grader can, the results included, and see the grader's processes; grade untrusted submissions as root or where namespaces work";
   return [`checks run on the host's loopback, one at a time, because ${isolation.reason}; ${confined}`];
 }
 

@@ -210,3 +210,33 @@ export async function killEveryProcessOf(nativeDir: string, uid: number): Promis
 export function scratchOwner(spec: JailSpec): number {
   return spec.uid !== undefined && Deno.uid() === 0 ? spec.uid : 0;
 }
+
+/**
+ * Removes what `uid` left in the directories every user may write (on the
+ * host student code can reach them: /tmp, /var/tmp, /dev/shm and the
+ * grader's TMPDIR), once none of its processes is left. Returns the paths
+ * removed.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeLeftovers } from "./jail.ts";
+ * await removeLeftovers(201234); // ["/tmp/results.json.new"]
+ * ```
+ */
+export async function removeLeftovers(uid: number): Promise<string[]> {
+  const dirs = new Set(["/tmp", "/var/tmp", "/dev/shm", Deno.env.get("TMPDIR") ?? "/tmp"]);
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = join(dir, entry.name);
+        const info = await Deno.lstat(path).catch(() => undefined);
+        if (info?.uid !== uid) continue;
+        await Deno.remove(path, { recursive: true }).then(() => removed.push(path), () => {});
+      }
+    } catch {
+      // No such directory here.
+    }
+  }
+  return removed;
+}

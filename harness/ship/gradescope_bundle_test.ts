@@ -115,7 +115,10 @@ Deno.test("gradescope zip: run_autograder grades a good, a buggy and an empty su
       const forged = await runAutograder(root, cache, FORGER);
       assert.ok(forged.score < MAX / 2 && forged.tests.length === good.tests.length, JSON.stringify(forged));
       const said = JSON.stringify(forged);
-      assert.ok(said.includes(join(root, "results", "results.json")), `the forger did not find results/: ${said}`);
+      assert.ok(
+        said.includes(join(root, "results", "results.json")),
+        `the forger did not find results/: ${said}`,
+      );
       assert.doesNotMatch(said, /forged \/|replaced \//);
       assert.equal((await Deno.stat(join(root, "results"))).mode! & 0o777, 0o755);
       assert.equal((await Deno.stat(join(root, "source"))).mode! & 0o777, 0o700);
