@@ -79,13 +79,18 @@ Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, n
   }
 });
 
-Deno.test("on the host too, a fork bomb and a setsid daemon end with their check and leave nothing", async () => {
+Deno.test("on the host too, a fork bomb and a setsid daemon end with their check: on time, nothing left", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const taskFile = await shortTaskFile(dir);
+    const taskFile = await shortTaskFile(dir, { check_timeout_ms: 4000, grading_timeout_ms: 12000 });
     const results: string[] = [];
+    // Without a cgroup the bomb's processes (capped in number, not in CPU) starve the checks beside
+    // them, which then time out: the verdict is not the one of namespaces, the rest holds.
     for (const name of ["fork-bomb", "daemon-holds-port"]) {
-      const problems = await gradeHostile(name, taskFile, { SOCKLAB_ISOLATION: "host" });
+      const problems = await gradeHostile(name, taskFile, {
+        env: { SOCKLAB_ISOLATION: "host" },
+        verdict: false,
+      });
       if (problems.length > 0) results.push(`${name}:\n  ${problems.join("\n  ")}`);
     }
     assert.deepEqual(results, []);

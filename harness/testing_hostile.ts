@@ -57,21 +57,31 @@ export async function shortTaskFile(dir: string, limits: Record<string, number> 
 }
 
 /**
- * Grades `fixtures/hostile/<name>` and lists what went wrong: an exit
- * status other than 1, a report without the fixture's {@link MENTIONS}, a
- * grading over time, processes or temporary files left behind.
+ * Grades `fixtures/hostile/<name>` and lists what went wrong: no report, an
+ * exit status other than 1 or a report without the fixture's
+ * {@link MENTIONS} (where the verdict counts), a grading over time,
+ * processes or temporary files left behind.
  *
  * @example
  * ```ts ignore
  * import { gradeHostile } from "./testing_hostile.ts";
- * const problems = await gradeHostile("fork-bomb", taskFile, { SOCKLAB_ISOLATION: "host" });
+ * const problems = await gradeHostile("fork-bomb", taskFile, { env: { SOCKLAB_ISOLATION: "host" } });
  * ```
  */
 export async function gradeHostile(
   name: string,
   taskFile: string,
-  env: Record<string, string> = {},
+  options: {
+    env?: Record<string, string>;
+    /**
+     * Whether the verdict must be the one of namespaces (exit status 1, the
+     * {@link MENTIONS}); on the host it may differ (a daemon's bind fails on
+     * a port the previous check left in TIME_WAIT, and it serves nobody).
+     */
+    verdict?: boolean;
+  } = {},
 ): Promise<string[]> {
+  const verdict = options.verdict ?? true;
   const problems: string[] = [];
   const tempDir = await Deno.makeTempDir({ prefix: `hostile-${name}-` });
   // Reachable by the unprivileged uid student code runs as, like /tmp itself.
@@ -87,9 +97,11 @@ export async function gradeHostile(
         "--format",
         "json",
       ],
-      { TMPDIR: tempDir, ...env },
+      { TMPDIR: tempDir, ...options.env },
     );
-    if (run.code !== 1) problems.push(`exit status ${run.code}, not 1: ${run.stderr.slice(-500)}`);
+    if (run.code !== 1 && (verdict || run.code !== 0)) {
+      problems.push(`exit status ${run.code}, not 1: ${run.stderr.slice(-500)}`);
+    }
     let said = "";
     try {
       const report = JSON.parse(run.stdout);
@@ -101,7 +113,7 @@ export async function gradeHostile(
     } catch {
       problems.push(`no report was printed: ${run.stdout.slice(0, 300)}`);
     }
-    if (!MENTIONS[name].test(said)) {
+    if (verdict && !MENTIONS[name].test(said)) {
       problems.push(`the report does not mention ${MENTIONS[name]}; it says:\n${said.slice(0, 1500)}`);
     }
     if (run.wallMs > LIMITS.grading_timeout_ms + SLACK_MS) problems.push(`took ${Math.round(run.wallMs)} ms`);

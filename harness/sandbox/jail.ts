@@ -103,7 +103,8 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
     for (const path of spec.readable ?? []) argv.push("--ro", path);
   }
   // On the host too: the uid is what keeps student code off the grader's files.
-  if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
+  // In a user namespace (the grader is not root) only the grader's own uid is mapped.
+  if (spec.uid !== undefined && Deno.uid() === 0) argv.push("--uid", String(spec.uid));
   argv.push(
     "--cpu",
     String(spec.limits.cpu_seconds),

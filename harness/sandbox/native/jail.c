@@ -16,9 +16,10 @@
  * --rw     without --view: the whole filesystem becomes read-only for the
  *          program except these directories. Without either, the
  *          filesystem is left as it is.
- * --uid    run as this unprivileged uid (and gid) when started as real root,
- *          so that the process limit applies and root's rights do not; where
- *          uids cannot be changed (a user namespace) the program keeps its own.
+ * --uid    run as this unprivileged uid (and gid) when started as root, so
+ *          that the process limit applies and root's rights do not; the
+ *          program does not start if the uid cannot be had. (In a user
+ *          namespace the harness passes no --uid: only its own is mapped.)
  *
  *   jail --kill-uid N
  *
@@ -359,12 +360,10 @@ int main(int argc, char **argv) {
   limit(RLIMIT_NOFILE, nofile);
   limit(RLIMIT_FSIZE, fsize);
 
+  /* The harness asks for a uid only where it can be had (real root): never run on as root. */
   if (uid && geteuid() == 0) {
     uid_t id = (uid_t)strtoul(uid, NULL, 10);
-    /* In a user namespace only our own uid is mapped: keep it. */
-    if (setgroups(0, NULL) == 0 && setgid(id) == 0) {
-      if (setuid(id) != 0) die("setuid");
-    }
+    if (setgroups(0, NULL) != 0 || setgid(id) != 0 || setuid(id) != 0) die("become the student's uid");
   }
   /* After the uid change, so that it counts the new uid's processes. */
   limit(RLIMIT_NPROC, nproc);
