@@ -177,11 +177,12 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
  * The uid student code runs as: this grading's own where the grader is
  * root. On the host it must be one the grader can become (CAP_SETUID, which
  * Docker keeps): the helper that kills whatever a previous grading with the
- * same uid left proves it. Elsewhere, none (the grader's own user).
+ * same uid left proves it. Elsewhere, none: the grader's own user (in a
+ * user namespace with namespaces).
  */
 async function studentUid(isolation: Isolation, nativeDir: string): Promise<number | undefined> {
-  if (isolation.mode === "namespaces") return gradingUid();
   if (Deno.uid() !== 0) return undefined;
+  if (isolation.mode === "namespaces") return gradingUid();
   return await killEveryProcessOf(nativeDir, gradingUid()) ? gradingUid() : undefined;
 }
 

@@ -185,7 +185,9 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
   stop.abort();
   await watching;
   // A daemon of the build (setsid) is gone before the grader takes the directory back.
-  if (build.jail.uid !== undefined) await killEveryProcessOf(build.jail.nativeDir, build.jail.uid);
+  if (build.jail.uid !== undefined && !await killEveryProcessOf(build.jail.nativeDir, build.jail.uid)) {
+    throw new Error(`the build's processes (uid ${build.jail.uid}) could not all be killed`);
+  }
   if (over || await diskUse(build.dir) > cap) {
     await Deno.remove(build.dir, { recursive: true }).catch(() => {});
     await Deno.mkdir(build.dir);

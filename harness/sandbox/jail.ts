@@ -15,8 +15,9 @@ export interface JailSpec {
   /** Directory of the compiled helpers. */
   nativeDir: string;
   /**
-   * Unprivileged uid for student code, used where the grader is real root
-   * (with namespaces or on the host); `undefined` to keep the grader's own.
+   * Unprivileged uid for student code, set only where the grader is real
+   * root (with namespaces or on the host); `undefined` to keep the grader's
+   * own (in a user namespace only that one is mapped).
    */
   uid?: number;
   /**
@@ -103,8 +104,7 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
     for (const path of spec.readable ?? []) argv.push("--ro", path);
   }
   // On the host too: the uid is what keeps student code off the grader's files.
-  // In a user namespace (the grader is not root) only the grader's own uid is mapped.
-  if (spec.uid !== undefined && Deno.uid() === 0) argv.push("--uid", String(spec.uid));
+  if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   argv.push(
     "--cpu",
     String(spec.limits.cpu_seconds),
@@ -139,9 +139,11 @@ export async function handOver(spec: JailSpec, dir: string): Promise<void> {
 
 /**
  * Takes back a tree the jail's uid wrote (a build), once none of its
- * processes is left: owned by the grader, nothing set-uid, readable and
+ * processes is left (else a link could replace a file between its look and
+ * its chown): owned by the grader, nothing set-uid, readable and
  * traversable by all and writable by nobody else, so that every check sees
- * the same build and none can change it for the next.
+ * the same build and none can change it for the next. Hard links are
+ * removed.
  *
  * @example
  * ```ts ignore
@@ -152,6 +154,9 @@ export async function handOver(spec: JailSpec, dir: string): Promise<void> {
 export async function takeBack(dir: string): Promise<void> {
   const root = Deno.uid() === 0;
   await walkTree(dir, async (path, info) => {
+    // A second name of a file elsewhere (a hard link made on the host): its
+    // modes are that file's, which must not change. A build needs none.
+    if (!info.isDirectory && (info.nlink ?? 1) > 1) return await Deno.remove(path);
     if (root) await Deno.chown(path, 0, 0);
     const executable = info.isDirectory || ((info.mode ?? 0) & 0o111) !== 0;
     await Deno.chmod(path, executable ? 0o755 : 0o644);
