@@ -161,11 +161,12 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     });
   } finally {
     await runners?.close();
-    // Nothing student code started outlives the grading (on the host, a setsid
-    // daemon would), nor what it wrote where everyone may.
+    // On the host nothing student code started outlives the grading (a setsid
+    // daemon would), nor what it wrote where everyone may. (With namespaces
+    // each sandbox took its processes with it.)
     if (
-      jail?.uid !== undefined && await killEveryProcessOf(jail.nativeDir, jail.uid) &&
-      !jail.readOnlyFilesystem
+      jail?.uid !== undefined && !jail.readOnlyFilesystem &&
+      await killEveryProcessOf(jail.nativeDir, jail.uid)
     ) {
       await removeLeftovers(jail.uid);
     }
@@ -182,9 +183,13 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
  */
 async function studentUid(isolation: Isolation, nativeDir: string): Promise<number | undefined> {
   if (Deno.uid() !== 0) return undefined;
-  if (isolation.mode === "namespaces") return gradingUid();
-  return await killEveryProcessOf(nativeDir, gradingUid()) ? gradingUid() : undefined;
+  const uid = gradingUid(Deno.pid, gradingsStarted++);
+  if (isolation.mode === "namespaces") return uid;
+  return await killEveryProcessOf(nativeDir, uid) ? uid : undefined;
 }
+
+/** Gradings this process has started: each gets a uid of its own. */
+let gradingsStarted = 0;
 
 /**
  * How student code was confined, for every report: the isolation and the

@@ -197,7 +197,16 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
   return { ...run, overCap: false };
 }
 
-/** Bytes a tree takes on disk (its blocks), links not followed; what vanishes while it is walked counts nothing. */
+/**
+ * Bytes a tree takes on disk (its blocks), links not followed; what
+ * vanishes while it is walked counts nothing.
+ *
+ * @example
+ * ```ts ignore
+ * import { diskUse } from "./build_dir.ts";
+ * const bytes = await diskUse("/tmp/socklab-x/submission");
+ * ```
+ */
 export async function diskUse(dir: string): Promise<number> {
   let total = 0;
   const walk = async (path: string) => {

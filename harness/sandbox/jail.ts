@@ -70,18 +70,23 @@ export function programEnvironment(home: string): Record<string, string> {
 }
 
 /**
- * The uid student code of this grading runs as, when the grader is root: one
+ * The uid student code of a grading runs as, when the grader is root: one
  * per grading, so that the process limit of one grading does not count
- * another's processes.
+ * another's processes, and killing every process of the uid (on the host,
+ * at the end of each check) reaches no other grading's. A process's first
+ * grading (the CLI grades one) takes `200000 + pid % 100000`; the next
+ * ones in the same process (a test suite grading fixtures side by side)
+ * take uids of another range.
  *
  * @example
  * ```ts
  * import { gradingUid } from "./jail.ts";
- * const uid = gradingUid(); // e.g. 201234
+ * gradingUid(1234); // 201234
+ * gradingUid(1234, 1); // 323401
  * ```
  */
-export function gradingUid(pid = Deno.pid): number {
-  return 200000 + (pid % 100000);
+export function gradingUid(pid = Deno.pid, index = 0): number {
+  return index === 0 ? 200000 + (pid % 100000) : 300000 + ((pid % 1000) * 100 + (index % 100));
 }
 
 /**
