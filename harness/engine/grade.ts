@@ -12,7 +12,8 @@ import { PROGRESS_MARK } from "../check/context.ts";
 import type { ProgressEvent } from "../check/context.ts";
 import { BUILD_CHECK } from "../check/grader.ts";
 import { runInDependencyOrder, selectChecks } from "./check_order.ts";
-import { gradingUid, killEveryProcessOf, removeLeftovers, scratchOwner } from "../sandbox/jail.ts";
+import { killEveryProcessOf, removeLeftovers, scratchOwner } from "../sandbox/jail.ts";
+import { describeIsolation, isolationWarnings, studentUid } from "./confinement.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";
 import { CACHE_ENV, cached } from "../config/cache.ts";
@@ -172,44 +173,6 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     }
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
-}
-
-/**
- * The uid student code runs as: this grading's own where the grader is
- * root. On the host it must be one the grader can become (CAP_SETUID, which
- * Docker keeps): the helper that kills whatever a previous grading with the
- * same uid left proves it. Elsewhere, none: the grader's own user (in a
- * user namespace with namespaces).
- */
-async function studentUid(isolation: Isolation, nativeDir: string): Promise<number | undefined> {
-  if (Deno.uid() !== 0) return undefined;
-  const uid = gradingUid(Deno.pid, gradingsStarted++);
-  if (isolation.mode === "namespaces") return uid;
-  return await killEveryProcessOf(nativeDir, uid) ? uid : undefined;
-}
-
-/** Gradings this process has started: each gets a uid of its own. */
-let gradingsStarted = 0;
-
-/**
- * How student code was confined, for every report: the isolation and the
- * uid it ran as.
- */
-function describeIsolation(isolation: Isolation, jail: JailSpec): string {
-  const who = jail.uid !== undefined && Deno.uid() === 0
-    ? `student code as uid ${jail.uid}`
-    : isolation.mode === "namespaces"
-    ? "student code as the grader's user, in a user namespace"
-    : "student code as the grader's own user";
-  return `${isolation.mode} (${who})`;
-}
-
-function isolationWarnings(isolation: Isolation, jail: JailSpec): string[] {
-  if (isolation.mode === "namespaces") return [];
-  const confined = jail.uid !== undefined
-    ? `student code runs as uid ${jail.uid}: it cannot change the grader's files, but it sees the host's files and processes, and its build directory is capped by measuring it as it grows`
-    : "student code runs as the grader's own user, since the grader cannot change uids (it is not root, or lacks CAP_SETUID): it can read and change every file the grader can, the results included, and see the grader's processes; grade untrusted submissions as root or where namespaces work";
-  return [`checks run on the host's loopback, one at a time, because ${isolation.reason}; ${confined}`];
 }
 
 interface RunContext {
