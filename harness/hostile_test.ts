@@ -310,6 +310,8 @@ Deno.test("grade-all: a student searching the filesystem finds neither another s
     assert.match(alice.checks.map((c) => c.transcript).join("\n"), /looked at \d+ files/);
     problems.push(...abnormalChecks(alice), ...leaksInEveryFormat(alice, secrets));
     for await (const file of walkFiles(out)) {
+      // The instructor's copy of bob's own sources (for the similarity pass) holds bob's code, as it should.
+      if (file.startsWith(join(out, "sources", "bob") + "/")) continue;
       problems.push(...leaks(await Deno.readTextFile(file), secrets, file.slice(out.length + 1)));
     }
     assert.deepEqual(problems, []);
