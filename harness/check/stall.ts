@@ -36,6 +36,8 @@ import type { TcpSocketInfo } from "../observe/sockets.ts";
 
 const TCP_LISTEN = "0A";
 import type { StallProbe } from "../observe/wait.ts";
+import { readRunQueue } from "../observe/run_queue.ts";
+import type { RunQueueReading } from "../observe/run_queue.ts";
 
 /**
  * The call `syscallLine` (a line of `/proc/PID/task/TID/syscall`) sleeps in
@@ -304,6 +306,16 @@ export class ProgramStallProbe implements StallProbe {
       },
       why: () => this.#explain(programs, threads),
     };
+  }
+
+  /**
+   * The run-queue waits of the programs (every thread the stall watch looks
+   * at) and of the harness's own process, which must run to see them.
+   */
+  runQueue(): RunQueueReading[] {
+    const programs = this.programs();
+    const pids = programs.length === 0 ? [] : this.#watchedPids(programs, allProcesses());
+    return [...readRunQueue("programs", pids), ...readRunQueue("harness", [Deno.pid])];
   }
 
   #watchedPids(programs: LabProcess[], all: ProcStat[]): number[] {
