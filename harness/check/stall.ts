@@ -309,12 +309,14 @@ export class ProgramStallProbe implements StallProbe {
   }
 
   /**
-   * The run-queue waits of the programs (every thread the stall watch looks
-   * at) and of the harness's own process, which must run to see them.
+   * The run-queue waits of the programs the check started and of the
+   * harness's own process, which must run to see them. Not of their
+   * children: those compete with the program itself, and a hundred spinning
+   * ones must not stretch its deadlines (a load on the machine delays the
+   * program as much as its children).
    */
   runQueue(): RunQueueReading[] {
-    const programs = this.programs();
-    const pids = programs.length === 0 ? [] : this.#watchedPids(programs, allProcesses());
+    const pids = this.programs().filter((p) => p.running).map((p) => p.pid);
     return [...readRunQueue("programs", pids), ...readRunQueue("harness", [Deno.pid])];
   }
 

@@ -12,9 +12,10 @@
  * time; the check's own budget is the hard stop above it).
  *
  * The delay is measured in groups whose run-queue waits add up because one
- * follows the other: the programs of the check (whichever of their threads
- * waited longest: threads that wait side by side do not add up) and the
- * harness itself (which must run to see what the programs did).
+ * follows the other: the programs the check started (whichever of their
+ * threads waited longest: threads that wait side by side do not add up; not
+ * their children, which compete with the program itself) and the harness
+ * (which must run to see what the programs did).
  *
  * @module
  */
