@@ -35,7 +35,7 @@ import { join } from "node:path";
 
 /** The cgroup file systems a grading can use here. */
 export type CgroupSupport =
-  | { version: 1 | 2; bases: Record<string, string> }
+  | { version: 1 | 2; bases: Record<string, string>; controllers?: string[] }
   | { version: 0; reason: string };
 
 /** The v1 hierarchies used: CPU share, memory cap, process cap, and the freezer for an exact kill. */
@@ -119,7 +119,8 @@ export function detectCgroups(host: CgroupHost): CgroupSupport {
     if (missing.length > 0) {
       return { version: 0, reason: `cgroup v2 lacks the ${missing.join(" and ")} controller` };
     }
-    return { version: 2, bases: { unified: host.root } };
+    const controllers = V2_CONTROLLERS.filter((c) => available.includes(c));
+    return { version: 2, bases: { unified: host.root }, controllers };
   }
   const own = new Map<string, string>();
   for (const line of host.selfCgroup.split("\n")) {
@@ -167,7 +168,9 @@ function makeGroups(dirs: string[], settings: Settings): void {
  */
 function killAndRemove(version: 1 | 2, dirs: string[], freezer?: string): boolean {
   const script = version === 2
-    ? 'for d; do [ -d "$d" ] && printf 1 >"$d/cgroup.kill" 2>/dev/null; done; true'
+    ? 'for d; do [ -d "$d" ] && printf 1 >"$d/cgroup.kill" 2>/dev/null; done; ' +
+      // Kernels before 5.14 have no cgroup.kill: every process listed, one by one.
+      'for d; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} +; done | sort -u | xargs -r kill -9 2>/dev/null; true'
     : 'f=$1; shift; [ -d "$f" ] && printf FROZEN >"$f/freezer.state" 2>/dev/null; ' +
       'for d; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} +; done | sort -u | xargs -r kill -9 2>/dev/null; ' +
       '[ -d "$f" ] && printf THAWED >"$f/freezer.state" 2>/dev/null; true';
@@ -233,7 +236,7 @@ export class GradingCgroups {
     try {
       if (support.version === 2) {
         const dir = dirs[0];
-        const enable = V2_CONTROLLERS.map((c) => `+${c}`).join(" ");
+        const enable = (support.controllers ?? V2_CONTROLLERS).map((c) => `+${c}`).join(" ");
         makeGroups(dirs, [
           // The controllers must be on for the root's children; systemd usually has done it.
           [join(support.bases.unified, "cgroup.subtree_control"), enable, false],

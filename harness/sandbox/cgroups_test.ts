@@ -27,7 +27,7 @@ Deno.test("cgroup v2: the root of the unified hierarchy, if it has the cpu and m
   const host = { root: "/sys/fs/cgroup", selfCgroup: "0::/system.slice/runner.service\n", v1Mounted: [] };
   assert.deepEqual(
     detectCgroups({ ...host, v2Controllers: "cpuset cpu io memory pids\n", privileged: true }),
-    { version: 2, bases: { unified: "/sys/fs/cgroup" } },
+    { version: 2, bases: { unified: "/sys/fs/cgroup" }, controllers: ["cpu", "memory", "pids"] },
   );
   const noMemory = detectCgroups({ ...host, v2Controllers: "cpu pids\n", privileged: true });
   assert.equal(noMemory.version, 0);
@@ -146,5 +146,31 @@ Deno.test("the cgroups of a grader that is gone are reaped by the next grading",
     for (const dir of stale) assert.ok(await directoryGone(join(dir, "..")), `${dir} was not reaped`);
   } finally {
     await next?.close();
+  }
+});
+
+Deno.test("cgroup v2 (a made-up tree): weight, controllers, the check's caps and no swap are written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fake-cgroup2-" });
+  try {
+    const grading = await GradingCgroups.open({
+      root,
+      selfCgroup: "0::/\n",
+      v2Controllers: "cpu memory pids",
+      v1Mounted: [],
+      privileged: true,
+    });
+    assert.ok(grading instanceof GradingCgroups, JSON.stringify(grading));
+    const check = grading.group("check-1", { memoryBytes: 2048 << 20, processes: 128 });
+    const dir = join(root, grading.name);
+    const read = (file: string) => Deno.readTextFileSync(join(dir, file));
+    assert.equal(read("cpu.weight"), String(Math.min(10000, 100 * (navigator.hardwareConcurrency ?? 1))));
+    assert.equal(read("cgroup.subtree_control"), "+cpu +memory +pids");
+    assert.equal(read("check-1/memory.max"), String(2048 << 20));
+    assert.equal(read("check-1/memory.swap.max"), "0");
+    assert.equal(read("check-1/pids.max"), "128");
+    assert.deepEqual(check.procs, [join(dir, "check-1", "cgroup.procs")]);
+    assert.ok(Deno.statSync(join(dir, "harness")).isDirectory);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
