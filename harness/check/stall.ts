@@ -35,12 +35,6 @@ import type { ProcStat } from "../observe/processes.ts";
 import type { TcpSocketInfo } from "../observe/sockets.ts";
 
 const TCP_LISTEN = "0A";
-/**
- * SYN_SENT and SYN_RECV: a handshake on its way. On a loaded machine the
- * kernel may take a while to complete one on loopback (its softirq waits for
- * a CPU too), and a server asleep in accept() is then about to be woken.
- */
-const HANDSHAKE_STATES = ["02", "03"];
 import type { StallProbe } from "../observe/wait.ts";
 import { readRunQueue } from "../observe/run_queue.ts";
 import type { RunQueueReading } from "../observe/run_queue.ts";
@@ -305,7 +299,7 @@ export class ProgramStallProbe implements StallProbe {
       confirm: () => {
         // Nothing sent and not yet acknowledged, nothing received and not yet read.
         const sockets = tcpSockets();
-        if (sockets.some((s) => s.txQueue > 0 || HANDSHAKE_STATES.includes(s.state))) return false;
+        if (sockets.some((s) => s.txQueue > 0)) return false;
         const mine = ownSockets();
         if (sockets.some((s) => s.rxQueue > 0 && mine.has(s.inode))) return false;
         return harnessCaughtUp(programs, this.peers(), sockets, mine, allProcesses());
