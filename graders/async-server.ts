@@ -33,7 +33,13 @@ import { ASYNC_SERVER_SETTINGS } from "./async-server/settings.ts";
 import type { AsyncServerContext } from "./async-server/settings.ts";
 import { clientChecks } from "./async-server/client_checks.ts";
 import { throughputChecks } from "./async-server/throughput.ts";
-import { requireEpollWaits, requireForkPerClient, requireNoZombies } from "./async-server/structure.ts";
+import { requireEpollWaits, requireForkPerClient } from "./async-server/structure.ts";
+import {
+  requireChildrenReaped,
+  requireOneProcessAgain,
+  requireParentIdles,
+  requireRunning,
+} from "./async-server/lifecycle.ts";
 import {
   bytesInFlight,
   scaledDownNote,
@@ -42,7 +48,8 @@ import {
   whileServerReads,
 } from "./async-server/transfers.ts";
 
-const SMALL_UPLOAD = 256 << 10;
+/** The uploads of the checks that look at the server between uploads: an odd size, a multiple of no buffer. */
+const SMALL_UPLOAD = (256 << 10) - 12345;
 /** The first upload of `concurrent-uploads`, stalled halfway while a second one goes through. */
 const FIRST_UPLOAD = 2 << 20;
 /** How much a stalled client sends before going silent: enough for any server to see it readable. */
@@ -180,11 +187,45 @@ export default defineGrader({
     }),
 
     "no-zombies": check({
-      title: "Finished children are reaped (no zombies)",
+      title: "Every finished child is reaped, the first as well as the last (no zombie stays)",
       run: async (t) => {
         const server = await t.startServer(t.submission);
-        for (let i = 1; i <= 3; i++) await smallUpload(t, server, `client ${i}`);
-        await requireNoZombies(t, server, "3 uploads");
+        // Tolerance (a zombie seen once, not twice): see requireChildrenReaped.
+        await requireChildrenReaped(t, server, 3, (n) => smallUpload(t, server, `client ${n}`));
+      },
+    }),
+
+    "children-exit": check({
+      title: "Each child exits after its upload: the server is one process again once every client is done",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        for (let i = 1; i <= 2; i++) await smallUpload(t, server, `client ${i}`);
+        await requireOneProcessAgain(t, server, "2 uploads");
+      },
+    }),
+
+    "parent-idles": check({
+      title: "The parent sleeps while a child uploads (the client is out of the parent's epoll set)",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const client = await t.connect({ label: "uploader" });
+        const pattern = new UploadPattern(6);
+        await sendSteadily(t, client, pattern, 0, STALLED_AFTER);
+        const { handedOff } = await t.waitServedByChildren(server, [client]);
+        requireRunning(server, "once a client had sent the start of its upload");
+        if (!handedOff) {
+          return t.note(
+            "no child process took the connection over, so there is no parent to watch beside one: forks-per-client judges that",
+          );
+        }
+        // Tolerance (fewer wake-ups than half the chunks): see requireParentIdles.
+        await requireParentIdles(
+          t,
+          server,
+          client,
+          STALLED_AFTER,
+          (from, to) => sendSteadily(t, client, pattern, from, to),
+        );
       },
     }),
 

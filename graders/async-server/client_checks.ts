@@ -24,10 +24,32 @@ import {
 import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
 import { chooseUploadSize, MiB, scaledDownNote } from "./transfers.ts";
 
+/**
+ * Taken off a power-of-two size to make it a multiple of no buffer size:
+ * a client that pads its last chunk to a whole buffer then sends more than
+ * the file (spec section 3: "exactly its bytes whatever its size").
+ */
+const UNALIGNED_BY = 12345;
+
+/**
+ * `size` made odd, a multiple of no buffer size, by taking
+ * {@link UNALIGNED_BY} off (a size already odd is kept).
+ *
+ * @example
+ * ```ts
+ * import { unaligned } from "./client_checks.ts";
+ * unaligned(16 << 20); // 16764871
+ * ```
+ */
+export function unaligned(size: number): number {
+  if (size % 2 === 1) return size;
+  return size > 2 * UNALIGNED_BY ? size - UNALIGNED_BY : size - 1;
+}
+
 /** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
 const CLIENT_PROBE_BYTES = 16 * MiB;
 /** The file of `client-progress`: room for the lab's client to print twice (it does every 10 MB). */
-const PROGRESS_FILE_BYTES = 24 * MiB;
+const PROGRESS_FILE_BYTES = unaligned(24 * MiB);
 
 /**
  * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
@@ -62,10 +84,13 @@ export async function startClient(t: AsyncServerContext) {
 
 /**
  * Runs the client on a `test-file.txt` of `size` bytes and requires every
- * byte to arrive, in order, none twice. With `withinMs`, stops checking
- * there (the budget of the grading, not a verdict: a client whose pace
- * fell is not failed for it). Returns the bytes checked and the client's
- * pace in bytes per second.
+ * byte to arrive, in order, none twice, and nothing after the last: the
+ * connection is read on to the client's end of file (or until it has sent
+ * nothing for a step: whether it closes is `client-closes`' to judge), so
+ * a client that pads its last chunk sends more than the file. With
+ * `withinMs`, stops checking there (the budget of the grading, not a
+ * verdict: a client whose pace fell is not failed for it). Returns the
+ * bytes checked and the client's pace in bytes per second.
  */
 async function requireWholeFile(
   t: AsyncServerContext,
@@ -79,9 +104,18 @@ async function requireWholeFile(
   const got = await receiveUpload(peer.conn, size, pattern, {
     timeoutMs: withinMs,
     stallMs: t.step,
-    stopAtSize: true,
     onProgress: (received) => t.progress("client upload", received, size),
   }).catch((error) => ({ bytes: 0, ms: 0, stopped: String(error), closed: false, mismatchAt: undefined }));
+  // Bytes after the file's end are reported as such, whatever they hold (a padded chunk's stale bytes).
+  require(
+    got.bytes <= size,
+    `the client sent more than the ${size} bytes of test-file.txt: ${
+      got.mismatchAt !== undefined && got.mismatchAt < size
+        ? "part of the file was lost or sent twice, and "
+        : ""
+    }${got.bytes - size} bytes or more came after the file's last byte`,
+    "send exactly the bytes read() returned: the file's last chunk is shorter than the buffer, so send n bytes, not sizeof buffer",
+  );
   if (got.mismatchAt !== undefined) {
     throw new CheckFailure(
       `the bytes received differ from test-file.txt from byte ${got.mismatchAt} on (${
@@ -90,11 +124,6 @@ async function requireWholeFile(
       "send() may send fewer bytes than asked (its return value says how many): loop until every byte of each chunk is sent",
     );
   }
-  require(
-    got.bytes <= size,
-    `the client sent ${got.bytes} bytes, more than the ${size} of test-file.txt`,
-    "send exactly the bytes read() returned, not the whole buffer",
-  );
   if (got.bytes < size && got.stopped !== "deadline") {
     const why = got.closed
       ? "before it closed the connection"
@@ -130,7 +159,8 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
     run: async (t) => {
       const total = t.settings.upload_bytes;
       const listener = t.listen();
-      const probe = Math.min(total, CLIENT_PROBE_BYTES);
+      // Odd whatever upload_bytes is: the padding of a last chunk shows only on a size that is no multiple of it.
+      const probe = unaligned(Math.min(total, CLIENT_PROBE_BYTES));
       const budgetMs = t.settings.upload_budget_ms;
       const { bytesPerSecond } = await requireWholeFile(t, listener, probe);
       const size = chooseUploadSize(total, bytesPerSecond, budgetMs, probe);
