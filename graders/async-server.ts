@@ -213,6 +213,11 @@ export default defineGrader({
         await sendSteadily(t, client, pattern, 0, STALLED_AFTER);
         const { handedOff } = await t.waitServedByChildren(server, [client]);
         requireRunning(server, "once a client had sent the start of its upload");
+        if (client.received.ended || client.wasReset) {
+          return t.note(
+            "the server closed the connection before the parent could be watched: the upload checks judge that",
+          );
+        }
         if (!handedOff) {
           return t.note(
             "no child process took the connection over, so there is no parent to watch beside one: forks-per-client judges that",
