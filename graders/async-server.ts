@@ -119,6 +119,11 @@ export default defineGrader({
     "single-upload": check({
       title: 'The server takes in a whole upload (1 GiB if its pace allows), prints "Received" and closes',
       run: async (t) => {
+        // Tolerances: an upload fails only after a whole step in which the server read nothing, and a
+        // server too slow for upload_budget_ms is verified on a halving of the upload. Spec section 3:
+        // "The upstream skeleton's provided receive loop reads 10 bytes at a time ... on purpose:
+        // correctness checks must not fail it for slowness" and "a slower server may be verified on a
+        // smaller upload, and the report says so".
         const server = await t.startServer(t.submission);
         const total = t.settings.upload_bytes;
         const peer = await t.connect({ label: "uploader" });
@@ -150,6 +155,8 @@ export default defineGrader({
     "concurrent-uploads": check({
       title: "A second upload completes while a first client is stalled mid-upload",
       run: async (t) => {
+        // Tolerance: the second upload may be slow (a step without progress fails it, not a deadline), as
+        // in single-upload. Spec: "a second client's upload proceeds while the first one is still connected".
         const server = await t.startServer(t.submission);
         const size = t.settings.concurrent_upload_bytes;
         // The first upload need not be large: only the second must outgrow the socket buffers.
@@ -237,6 +244,8 @@ export default defineGrader({
     "descriptors-return": check({
       title: "The parent closes its copy of each connection (open files return to their count)",
       run: async (t) => {
+        // Tolerance: the count may take up to two steps to return (a child's exit, a reap, a close run
+        // after the Received line). Spec: "the parent ... closes its copy of each client socket".
         const server = await t.startServer(t.submission);
         await smallUpload(t, server, "first client");
         const before = server.openDescriptors()!;
@@ -253,6 +262,8 @@ export default defineGrader({
     "uses-epoll": check({
       title: "Structure: the server waits for clients in epoll_wait",
       run: async (t) => {
+        // Tolerance: epoll_pwait and epoll_pwait2 count as epoll_wait; only the server's own process is
+        // looked at (its children wait in recv). Spec: "waits for connections with epoll".
         const server = await t.startServer(t.submission);
         await requireEpollWaits(t, server, "before any client connected");
         await smallUpload(t, server, "client 1");
@@ -263,6 +274,9 @@ export default defineGrader({
     "forks-per-client": check({
       title: "Structure: each client is served by a child process of its own",
       run: async (t) => {
+        // Tolerance: the clients are looked at twice, silent and after their first bytes, because the lab's
+        // solution forks when a client's first bytes arrive ("Where the lab text is ambiguous, the upstream
+        // solutions' behaviour is correct"). Spec: "each client is served in its own child process (fork)".
         const server = await t.startServer(t.submission);
         const clients: [TcpPeer, TcpPeer] = [
           await t.connect({ label: "first client" }),

@@ -157,6 +157,11 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-sends-file": check({
     title: "Your client sends test-file.txt byte for byte, continuing short sends",
     run: async (t) => {
+      // Tolerances: a client too slow for upload_budget_ms is checked on a halving of upload_bytes (and
+      // the larger file only as far as twice the budget goes), never failed for its pace; a client that
+      // stops sending for a step is. Spec section 3: "a slower server may be verified on a smaller
+      // upload"; the client sends "exactly its bytes whatever its size (a short send is continued, not
+      // dropped; the last chunk is not padded)", hence the odd-sized probe read to its end.
       const total = t.settings.upload_bytes;
       const listener = t.listen();
       // Odd whatever upload_bytes is: the padding of a last chunk shows only on a size that is no multiple of it.
@@ -183,6 +188,7 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-closes": check({
     title: "Your client closes the connection and exits 0 once the file is sent",
     run: async (t) => {
+      // Tolerance: the client may take a step to exit once it has closed. Spec: "closes, and exits 0".
       const size = t.settings.concurrent_upload_bytes;
       const { client, got } = await uploadToTheEnd(t, size);
       require(
@@ -200,6 +206,8 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-progress": check({
     title: "Your client prints its progress",
     run: async (t) => {
+      // Tolerance: any line holding a number counts as progress, whatever its words or unit. Spec: "prints
+      // progress lines (such as `Sent 10 MB`) as it goes".
       const size = PROGRESS_FILE_BYTES;
       const { client } = await uploadToTheEnd(t, size);
       await client.waitExit(t.step);
