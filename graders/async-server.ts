@@ -197,7 +197,9 @@ export default defineGrader({
       title: "Every finished child is reaped, the first as well as the last (no zombie stays)",
       run: async (t) => {
         const server = await t.startServer(t.submission);
-        // Tolerance (a zombie seen once, not twice): see requireChildrenReaped.
+        // Tolerance: a zombie seen after one upload is not a fault, one still there after the next is.
+        // Spec section 3: "a zombie that stays across later uploads is a fault; one not yet reaped at
+        // the moment of looking is not" (details: requireChildrenReaped).
         await requireChildrenReaped(t, server, 3, (n) => smallUpload(t, server, `client ${n}`));
       },
     }),
@@ -205,6 +207,8 @@ export default defineGrader({
     "children-exit": check({
       title: "Each child exits after its upload: the server is one process again once every client is done",
       run: async (t) => {
+        // No tolerance: "Each child exits after its upload: once every client is done, the server is one
+        // process again" (spec section 3). A zombie counts as exited: reaping is no-zombies'.
         const server = await t.startServer(t.submission);
         for (let i = 1; i <= 2; i++) await smallUpload(t, server, `client ${i}`);
         await requireOneProcessAgain(t, server, "2 uploads");
@@ -230,7 +234,9 @@ export default defineGrader({
             "no child process took the connection over, so there is no parent to watch beside one: forks-per-client judges that",
           );
         }
-        // Tolerance (fewer wake-ups than half the chunks): see requireParentIdles.
+        // Tolerance: fewer wake-ups than half the chunks (none expected; a stray signal or runtime timer is
+        // not the fault). Spec section 3: "removes it from epoll (it must not wake for a child's
+        // connection: the parent idles while children upload)" (details: requireParentIdles).
         await requireParentIdles(
           t,
           server,
