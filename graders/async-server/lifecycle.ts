@@ -25,7 +25,14 @@ import {
 import type { AsyncServerContext } from "./settings.ts";
 import { bytesInFlight } from "./transfers.ts";
 
-/** Fails the check, saying how, if the server has exited. */
+/**
+ * Fails the check, saying how, if the server has exited.
+ *
+ * @example
+ * ```ts ignore
+ * requireRunning(server, "after 3 uploads were complete");
+ * ```
+ */
 export function requireRunning(server: LabProcess, when: string): void {
   if (server.running) return;
   throw new CheckFailure(`${when}, the server ${describeExit(server.status!)}${stderrExcerpt(server)}`);
@@ -162,7 +169,16 @@ export async function requireOneProcessAgain(
   );
 }
 
-/** Wake-ups of every thread of `pid` so far: each time one went to sleep and ran again. */
+/**
+ * Wake-ups of every thread of `pid` so far: its context switches, each a
+ * time one went to sleep (or was preempted) and ran again.
+ *
+ * @example
+ * ```ts
+ * import { wakeUps } from "./lifecycle.ts";
+ * const before = wakeUps(Deno.pid);
+ * ```
+ */
 export function wakeUps(pid: number): number {
   let total = 0;
   try {
@@ -178,7 +194,15 @@ export function wakeUps(pid: number): number {
   return total;
 }
 
-/** Whether every thread of `pid` (not its children) sleeps in the kernel. */
+/**
+ * Whether every thread of `pid` (not its children) sleeps in the kernel.
+ *
+ * @example
+ * ```ts
+ * import { asleep } from "./lifecycle.ts";
+ * asleep(Deno.pid); // false: this thread is running
+ * ```
+ */
 export function asleep(pid: number): boolean {
   try {
     for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
@@ -191,7 +215,15 @@ export function asleep(pid: number): boolean {
   }
 }
 
-/** CPU ticks of `pid` alone, its children not counted. */
+/**
+ * CPU ticks of `pid` alone, its children not counted.
+ *
+ * @example
+ * ```ts
+ * import { ownCpuTicks } from "./lifecycle.ts";
+ * const ticks = ownCpuTicks(Deno.pid);
+ * ```
+ */
 export function ownCpuTicks(pid: number): number {
   return readStat(pid)?.cpuTicks ?? 0;
 }
