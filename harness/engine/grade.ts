@@ -23,6 +23,7 @@ import { gradedCheck, gradeReport, submissionLabel, unrunCheck } from "../report
 import type { CheckReport, GradeReport } from "../report/model.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "../sandbox/sandbox.ts";
+import { sweepIpcObjects } from "../sandbox/ipc.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
 import { SetupError } from "../config/setup_error.ts";
@@ -90,6 +91,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
   let runners: RunnerPool | undefined;
+  // On the host, student code's IPC objects outlive it: swept when the grading ends (a uid of its own only).
+  let hostIpcOwner: { nativeDir: string; uid: number } | undefined;
   try {
     // Student code runs as another uid where the grader is root: it must be
     // able to reach its own directories inside.
@@ -106,6 +109,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       readable: pythonPrefixes(),
       limits: task.limits,
     };
+    if (isolation.mode === "host" && jail.uid !== undefined) hostIpcOwner = { nativeDir, uid: jail.uid };
     const jobs = isolation.mode === "host"
       ? 1
       : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
@@ -164,6 +168,11 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     });
   } finally {
     await runners?.close();
+    if (hostIpcOwner) {
+      await sweepIpcObjects(hostIpcOwner.nativeDir, hostIpcOwner.uid).catch((error) =>
+        console.error(`socklab: IPC objects of uid ${hostIpcOwner!.uid} may be left: ${error.message}`)
+      );
+    }
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }

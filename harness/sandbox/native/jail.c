@@ -22,6 +22,10 @@
  * others   resource limits (setrlimit): CPU time, address space, processes of
  *          the uid, open files, size of a file written.
  *
+ * Always, just before the exec (student_confinement.h): a new session keyring,
+ * every descriptor but 0, 1 and 2 closed, no_new_privs and the seccomp
+ * policy of seccomp_policy.h.
+ *
  * The environment is passed through as it is: the harness gives the jail a
  * clean one.
  */
@@ -41,6 +45,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "student_confinement.h"
 
 #define MAX_PATHS 16
 #define MAX_ENTRIES 96
@@ -303,6 +309,7 @@ int main(int argc, char **argv) {
   /* After the uid change, so that it counts the new uid's processes. */
   limit(RLIMIT_NPROC, nproc);
 
+  confine_student_code();
   execvp(command[0], command);
   fprintf(stderr, "jail: cannot run %s: %s\n", command[0], strerror(errno));
   return 127;
