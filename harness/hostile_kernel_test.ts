@@ -51,7 +51,13 @@ async function taskFile(dir: string): Promise<string> {
  */
 async function gradeHostile(
   name: string,
-  options: { task: string; only?: string; jobs?: number; fds?: { secret: string; append: string } },
+  options: {
+    task: string;
+    only?: string;
+    jobs?: number;
+    fds?: { secret: string; append: string };
+    env?: Record<string, string>;
+  },
 ): Promise<HostileGrading> {
   const tempDir = await Deno.makeTempDir({ prefix: `hostile-${name}-` });
   await Deno.chmod(tempDir, 0o755);
@@ -84,7 +90,7 @@ async function gradeHostile(
     const child = new Deno.Command(argv[0], {
       args: argv.slice(1),
       cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", TMPDIR: tempDir },
+      env: { NO_COLOR: "1", TMPDIR: tempDir, ...options.env },
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -254,61 +260,118 @@ Deno.test("keys: add_key, request_key and keyctl beyond a new session keyring fa
   }
 });
 
-Deno.test("descriptors the grader was started with (8<secret 9>>file) reach neither the build nor a check", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const secretText = `SOCKLAB-FD-SECRET-${crypto.randomUUID()}`;
-    const secret = join(dir, "secret.txt");
-    const append = join(dir, "append.txt");
-    await Deno.writeTextFile(secret, `${secretText}\n`);
-    await Deno.writeTextFile(append, "");
-    const grading = await gradeHostile("reads-descriptors", {
-      task: await taskFile(dir),
-      only: "server-with-c-client,server-with-python-client",
-      fds: { secret, append },
-    });
-    fullMarks(grading);
-    const tried = printed(grading.said, "fds");
-    for (const who of ["build", "server"]) {
-      assert.ok(tried.includes(`fds: ${who}: fd 8: Bad file descriptor`), tried.join("\n"));
-      assert.ok(tried.includes(`fds: ${who}: fd 9: Bad file descriptor`), tried.join("\n"));
-    }
-    assert.ok(tried.includes("fds: build: open beyond 0-2: none"), tried.join("\n"));
-    // The server's own listening socket is its fd 3; nothing of the grader's.
-    for (const line of tried.filter((l) => l.includes("open beyond"))) {
-      assert.doesNotMatch(line, /secret\.txt|append\.txt/);
-    }
-    for (const text of [grading.stdout, grading.stderr]) {
-      assert.ok(!text.includes(secretText), "the secret leaked");
-    }
-    assert.equal(await Deno.readTextFile(append), "", "student code wrote into the grader's fd 9");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("a user namespace, a mount namespace, a mount and clone(CLONE_NEWUSER) fail with EPERM; the program goes on", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const grading = await gradeHostile("tries-namespaces", {
-      task: await taskFile(dir),
-      only: "server-with-c-client",
-    });
-    fullMarks(grading);
-    const tried = printed(grading.said, "namespaces");
-    for (const who of ["build", "server"]) {
-      for (
-        const what of [
-          "unshare(CLONE_NEWUSER)",
-          "unshare(CLONE_NEWNS)",
-          "mount tmpfs on /tmp",
-          "clone(CLONE_NEWUSER)",
-        ]
-      ) {
-        assert.ok(tried.includes(`namespaces: ${who}: ${what}: Operation not permitted`), tried.join("\n"));
+for (const host of [false, true]) {
+  const mode = host ? "on the host (no namespaces)" : "in namespaces";
+  Deno.test(`descriptors the grader was started with (8<secret 9>>file) reach neither the build nor a check, ${mode}`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const secretText = `SOCKLAB-FD-SECRET-${crypto.randomUUID()}`;
+      const secret = join(dir, "secret.txt");
+      const append = join(dir, "append.txt");
+      await Deno.writeTextFile(secret, `${secretText}\n`);
+      await Deno.writeTextFile(append, "");
+      const grading = await gradeHostile("reads-descriptors", {
+        task: await taskFile(dir),
+        only: "server-with-c-client,server-with-python-client",
+        fds: { secret, append },
+        env: host ? { SOCKLAB_ISOLATION: "host" } : {},
+      });
+      fullMarks(grading);
+      assert.equal(grading.report.isolation, host ? "host" : "namespaces");
+      const tried = printed(grading.said, "fds");
+      for (const who of ["build", "server"]) {
+        assert.ok(tried.includes(`fds: ${who}: fd 8: Bad file descriptor`), tried.join("\n"));
+        assert.ok(tried.includes(`fds: ${who}: fd 9: Bad file descriptor`), tried.join("\n"));
       }
+      assert.ok(tried.includes("fds: build: open beyond 0-2: none"), tried.join("\n"));
+      // The server's own listening socket is its fd 3; nothing of the grader's.
+      for (const line of tried.filter((l) => l.includes("open beyond"))) {
+        assert.doesNotMatch(line, /secret\.txt|append\.txt/);
+      }
+      for (const text of [grading.stdout, grading.stderr]) {
+        assert.ok(!text.includes(secretText), "the secret leaked");
+      }
+      assert.equal(await Deno.readTextFile(append), "", "student code wrote into the grader's fd 9");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
+}
+
+for (const host of [false, true]) {
+  const mode = host ? "on the host (no namespaces)" : "in namespaces";
+  Deno.test(`a user namespace, a mount namespace, a mount and clone(CLONE_NEWUSER) fail with EPERM, ${mode}; the program goes on`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const grading = await gradeHostile("tries-namespaces", {
+        task: await taskFile(dir),
+        only: "server-with-c-client",
+        env: host ? { SOCKLAB_ISOLATION: "host" } : {},
+      });
+      fullMarks(grading);
+      const tried = printed(grading.said, "namespaces");
+      for (const who of ["build", "server"]) {
+        for (
+          const what of [
+            "unshare(CLONE_NEWUSER)",
+            "unshare(CLONE_NEWNS)",
+            "mount tmpfs on /tmp",
+            "clone(CLONE_NEWUSER)",
+          ]
+        ) {
+          assert.ok(tried.includes(`namespaces: ${who}: ${what}: Operation not permitted`), tried.join("\n"));
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+/** Removes what ipc-planter leaves on the host, whatever a failed run left. */
+async function removePlantedFromHost(): Promise<void> {
+  const keys = PLANTED_KEYS.map((key) => `0x${key.toString(16)}`);
+  await new Deno.Command("ipcrm", { args: ["-M", keys[0], "-Q", keys[1], "-S", keys[2]], stderr: "null" })
+    .output();
+  const dir = await Deno.makeTempDir({ prefix: "mqueue-" });
+  await new Deno.Command("unshare", {
+    args: [
+      "--mount",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      'mount -t mqueue none "$1" && rm -f "$1/$2"',
+      "sh",
+      dir,
+      PLANTED_MQUEUE,
+    ],
+    stderr: "null",
+  }).output();
+  await Deno.remove(dir);
+}
+
+Deno.test({
+  name: "on the host (no namespaces), the IPC objects of a grading are gone when it ends",
+  // Needs student code to run as a uid of the grading's own in host mode (the
+  // grader's own objects cannot be told from the student's): enable with it.
+  ignore: true,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const task = await taskFile(dir);
+      const env = { SOCKLAB_ISOLATION: "host" };
+      const planter = await gradeHostile("ipc-planter", { task, only: "server-with-c-client", env });
+      fullMarks(planter);
+      assert.ok(printed(planter.said, "ipc").some((line) => line.includes("planted 4 of 4")));
+      assert.deepEqual(hostObjectsWithPlantedKeys(), [], "the host holds planted System V objects");
+      const queues = await hostMessageQueues();
+      if (queues) {
+        assert.ok(!queues.includes(PLANTED_MQUEUE), "the host holds the planted POSIX message queue");
+      }
+    } finally {
+      await removePlantedFromHost();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
