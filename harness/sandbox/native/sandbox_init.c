@@ -213,6 +213,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s [--scratch DIR SIZE OWNER --] COMMAND [ARG...]\n", argv[0]);
     return 2;
   }
+  /* The reset sweeps every IPC object of its namespace: it must be one of the
+     sandbox's own, whatever the command line that started this PID 1. */
+  if (unshare(CLONE_NEWIPC) != 0) {
+    fprintf(stderr, "sandbox_init: cannot make an IPC namespace: %s\n", strerror(errno));
+    return 125;
+  }
   use_own_tcp_table();
   if (bring_loopback_up() != 0) {
     fprintf(stderr, "sandbox_init: cannot bring up lo: %s\n", strerror(errno));
