@@ -79,7 +79,10 @@ function harnessRoot() {
     fs.mkdirSync(path.join(staging, "node_modules"));
     const dependencies = Object.keys(require(path.join(PACKAGE_ROOT, "package.json")).dependencies ?? {});
     for (const name of dependencies) {
-      fs.symlinkSync(packageDirectory(name), path.join(staging, "node_modules", name));
+      const link = path.join(staging, "node_modules", name);
+      // A scoped package (@dodona/dolos-core) sits one folder deeper.
+      fs.mkdirSync(path.dirname(link), { recursive: true });
+      fs.symlinkSync(packageDirectory(name), link);
     }
     // Student programs run as another user where the grader is root, and
     // load the harness's helpers built under this directory.

@@ -52,8 +52,16 @@ Deno.test("grade-all: the gradebook agrees with single gradings, sharded runs me
   try {
     await batch("grade-all", [classDir, "--lab", "client-server", "--jobs", "2", "--out", join(out, "all")]);
     const gradebook = await Deno.readTextFile(join(out, "all/gradebook.csv"));
-    const [header, ...rows] = parseCsv(gradebook);
+    const [header, maxima, ...rows] = parseCsv(gradebook);
     assert.deepEqual(rows.map((r) => r[0]), [...Object.keys(CLASS), "gus"].sort());
+    assert.equal(maxima[0], "Points Possible");
+    const status = (student: string) =>
+      rows.find((r) => r[0] === student)![header.indexOf("client-server status")];
+    assert.deepEqual(
+      ["ada", "bob", "eve", "gus"].map(status),
+      ["graded", "graded", "build failed", "missing"],
+      "the status column tells a build failure from a missing submission",
+    );
 
     for (const [student, source] of Object.entries(CLASS)) {
       const single = JSON.parse(
@@ -61,8 +69,14 @@ Deno.test("grade-all: the gradebook agrees with single gradings, sharded runs me
       );
       const row = rows.find((r) => r[0] === student)!;
       assert.equal(Number(row[header.indexOf("client-server")]), single.score, `${student}'s lab total`);
+      assert.equal(Number(maxima[header.indexOf("client-server")]), single.max_score, "the lab's maximum");
       assert.equal(Number(row[header.indexOf("total")]), single.score, `${student}'s total`);
       for (const check of single.checks) {
+        if (check.advice && check.max_points === 0) {
+          assert.equal(header.indexOf(`client-server/${check.id}`), -1, `advice ${check.id} is no column`);
+          continue;
+        }
+        assert.equal(Number(maxima[header.indexOf(`client-server/${check.id}`)]), check.max_points);
         assert.equal(
           Number(row[header.indexOf(`client-server/${check.id}`)]),
           check.points,
@@ -98,6 +112,29 @@ Deno.test("grade-all: the gradebook agrees with single gradings, sharded runs me
     }
     await batch("merge-grades", [join(out, "1"), join(out, "2"), "--out", join(out, "merged")]);
     assert.equal(await Deno.readTextFile(join(out, "merged/gradebook.csv")), gradebook);
+    // The merged page lists every student of every shard, with their status, and the same similar pairs.
+    const studentsAndPairs = (html: string) =>
+      [
+        ...html.matchAll(
+          /<tr class="student" data-student="([^"]*)" data-status="([^"]*)" data-score="([^"]*)"/g,
+        ),
+        ...html.matchAll(/<details class="similar-pair" data-left="([^"]*)" data-right="([^"]*)"/g),
+      ].map((match) => match.slice(1).join(" "));
+    const wholeClass = studentsAndPairs(await Deno.readTextFile(join(out, "all/class-report.html")));
+    assert.equal(
+      wholeClass.filter((line) => !/ (graded|build failed|missing) /.test(line)).length > 0,
+      true,
+      "fixtures made from the reference are flagged as similar to it",
+    );
+    assert.equal(wholeClass.filter((line) => / (graded|build failed|missing) /.test(line)).length, 7);
+    assert.deepEqual(
+      studentsAndPairs(await Deno.readTextFile(join(out, "merged/class-report.html"))),
+      wholeClass,
+    );
+    const feedback = await Deno.readTextFile(join(out, "all/feedback/bob.md"));
+    assert.match(feedback, /^# Feedback for bob/);
+    assert.match(feedback, /Failed: /);
+    assert.match(await Deno.readTextFile(join(out, "all/feedback/gus.md")), /Nothing was handed in/);
 
     const rerun = await batch("grade-all", [classDir, "--lab", "client-server", "--out", join(out, "all")]);
     assert.match(rerun, /0 graded, 6 unchanged, 1 missing/);

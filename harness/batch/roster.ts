@@ -8,6 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { parse } from "csv-parse/sync";
 import { detectLanguage } from "../programs/build.ts";
 
 /** One student's submission for one lab. */
@@ -111,4 +112,39 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Reads a GitHub Classroom roster export (a CSV with `identifier` and
+ * `github_username` columns, among others) into a map from GitHub username
+ * (the name of a student's folder) to the institution's identifier.
+ * Students not linked to a GitHub account yet are left out.
+ *
+ * @example
+ * ```ts
+ * import { parseRoster } from "./roster.ts";
+ * const csv = '"identifier","github_username","github_id","name"\n"s1234","octocat","583231",""\n';
+ * parseRoster(csv).get("octocat"); // "s1234"
+ * ```
+ */
+export function parseRoster(text: string): Map<string, string> {
+  const records = parse(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as Record<
+    string,
+    string
+  >[];
+  const columns = Object.keys(records[0] ?? {});
+  for (const column of ["identifier", "github_username"]) {
+    if (records.length > 0 && !columns.includes(column)) {
+      throw new Error(
+        `the roster has no '${column}' column (it has: ${
+          columns.join(", ")
+        }); export it from GitHub Classroom's roster page`,
+      );
+    }
+  }
+  const identifiers = new Map<string, string>();
+  for (const record of records) {
+    if (record.github_username) identifiers.set(record.github_username, record.identifier);
+  }
+  return identifiers;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { findSubmissions, inShard, parseShard } from "./roster.ts";
+import { findSubmissions, inShard, parseRoster, parseShard } from "./roster.ts";
 
 Deno.test("parseShard accepts I/N and rejects the rest", () => {
   assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
@@ -33,4 +33,15 @@ Deno.test("findSubmissions reads per-lab folders, or the files directly when one
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parseRoster maps GitHub usernames to the institution's identifiers, quoted or not", () => {
+  const roster = parseRoster(
+    '\ufeff"identifier","github_username","github_id","name"\r\n' +
+      '"s1234","octocat","583231","Mona, the cat"\r\n' +
+      "s5678,,,not linked yet\r\n" +
+      "s9012,ada-l,42,Ada\r\n",
+  );
+  assert.deepEqual([...roster], [["octocat", "s1234"], ["ada-l", "s9012"]]);
+  assert.throws(() => parseRoster("id,login\n1,octocat\n"), /no 'identifier' column/);
 });

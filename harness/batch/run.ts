@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { labPaths } from "../config/labs.ts";
 import { mapLimited } from "../engine/limit.ts";
 import { gradeCommand } from "../config/self.ts";
@@ -16,6 +16,10 @@ import { loadTaskConfig } from "../engine/task_config.ts";
 import type { TaskConfig } from "../engine/task_config.ts";
 import { DeadlineError, withDeadline } from "../observe/wait.ts";
 import { renderClassReport } from "./class_report.ts";
+import { feedbackMarkdown } from "./feedback.ts";
+import { findSubmissions } from "./roster.ts";
+import { findSimilarPairs, readSources } from "./similarity.ts";
+import type { SimilarPair, SourceSet } from "./similarity.ts";
 import { fingerprint, graderFingerprint } from "../config/fingerprint.ts";
 import { gradebookRows, readResults, resultPath, toCsv } from "./gradebook.ts";
 import type { StoredResult } from "./gradebook.ts";
@@ -30,6 +34,21 @@ export interface BatchOptions {
   /** Grade again even what is unchanged. */
   force?: boolean;
   onProgress?: (progress: BatchProgress) => void;
+  /** What the class files show besides the results. */
+  classFiles?: ClassFileOptions;
+}
+
+/** Options of {@link writeClassFiles}. */
+export interface ClassFileOptions {
+  /** GitHub username → the institution's identifier (a column of the gradebook). */
+  identifiers?: Map<string, string>;
+  /**
+   * A folder of known solutions (one subfolder each, holding a lab's files or
+   * one folder per lab) every submission is compared with.
+   */
+  knownDir?: string;
+  /** Flag pairs at or above this similarity; `false` computes no similarity. */
+  similarityThreshold?: number | false;
 }
 
 /** Where a batch stands, after each submission. */
@@ -88,6 +107,7 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
       summary.missing++;
       outcome = "missing";
     } else {
+      await keepSources(options.outDir, submission);
       const key = `${await fingerprint([submission.dir])}:${graderKeys.get(submission.lab)}`;
       const reused = options.force ? undefined : await reusable(file, key);
       if (reused) {
@@ -119,25 +139,100 @@ export async function gradeAll(options: BatchOptions): Promise<BatchSummary> {
   };
 
   await mapLimited(options.submissions, jobs, gradeOne);
-  await writeClassFiles(options.outDir, [options.outDir]);
+  await writeClassFiles(options.outDir, [options.outDir], options.classFiles);
   return summary;
 }
 
 /**
- * Writes `gradebook.csv` and `class-report.html` into `outDir` from the
- * results stored in `sources` (one directory, or the shards to merge).
+ * Writes `gradebook.csv`, `class-report.html` and `feedback/<student>.md`
+ * into `outDir` from the results (and the sources kept beside them) stored in
+ * `sources` (one directory, or the shards to merge).
  *
  * @example
  * ```ts ignore
  * import { writeClassFiles } from "./run.ts";
- * await writeClassFiles("merged", ["shard-1", "shard-2"]);
+ * await writeClassFiles("merged", ["shard-1", "shard-2"], { knownDir: "upstream-solutions" });
  * ```
  */
-export async function writeClassFiles(outDir: string, sources: string[]): Promise<void> {
+export async function writeClassFiles(
+  outDir: string,
+  sources: string[],
+  options: ClassFileOptions = {},
+): Promise<void> {
   const results = await readResults(sources);
-  await Deno.mkdir(outDir, { recursive: true });
-  await Deno.writeTextFile(`${outDir}/gradebook.csv`, toCsv(gradebookRows(results)));
-  await Deno.writeTextFile(`${outDir}/class-report.html`, renderClassReport(results));
+  await Deno.mkdir(join(outDir, "feedback"), { recursive: true });
+  await Deno.writeTextFile(join(outDir, "gradebook.csv"), toCsv(gradebookRows(results, options.identifiers)));
+  const threshold = options.similarityThreshold;
+  const similar = threshold === false ? undefined : await similarPairsByLab(results.labs, sources, options);
+  await Deno.writeTextFile(
+    join(outDir, "class-report.html"),
+    renderClassReport(results, {
+      identifiers: options.identifiers,
+      similar,
+      similarityThreshold: threshold === false ? undefined : threshold,
+    }),
+  );
+  for (const [student, byLab] of results.results) {
+    await Deno.writeTextFile(join(outDir, "feedback", `${student}.md`), feedbackMarkdown(student, byLab));
+  }
+}
+
+/** Where a student's sources for a lab are kept in a batch's output, for the similarity pass. */
+function sourcesPath(outDir: string, student: string, lab: string): string {
+  return join(outDir, "sources", student, lab);
+}
+
+/** Keeps a copy of a submission's C and Python sources in the output (so merged shards compare everyone). */
+async function keepSources(outDir: string, submission: Submission): Promise<void> {
+  const target = sourcesPath(outDir, submission.student, submission.lab);
+  await Deno.remove(target, { recursive: true }).catch(() => {});
+  for (const file of await readSources(submission.dir!)) {
+    await Deno.mkdir(dirname(join(target, file.path)), { recursive: true });
+    await Deno.writeTextFile(join(target, file.path), file.text);
+  }
+}
+
+async function similarPairsByLab(
+  labs: string[],
+  outDirs: string[],
+  options: ClassFileOptions,
+): Promise<Map<string, SimilarPair[]>> {
+  const byLab = new Map<string, SimilarPair[]>();
+  for (const lab of labs) {
+    const sets = new Map<string, SourceSet>();
+    for (const outDir of outDirs) {
+      let students: Deno.DirEntry[];
+      try {
+        students = [...Deno.readDirSync(join(outDir, "sources"))];
+      } catch {
+        continue;
+      }
+      for (const student of students) {
+        const dir = sourcesPath(outDir, student.name, lab);
+        const files = await readSources(dir).catch(() => []);
+        if (files.length) sets.set(student.name, { owner: student.name, kind: "student", files });
+      }
+    }
+    if (options.knownDir) {
+      for (const known of findSubmissions(options.knownDir, [lab])) {
+        if (known.dir) {
+          sets.set(`known:${known.student}`, {
+            owner: known.student,
+            kind: "known",
+            files: await readSources(known.dir),
+          });
+        }
+      }
+    }
+    const starter = await readSources(labPaths(lab).taskDir);
+    byLab.set(
+      lab,
+      await findSimilarPairs([...sets.values()], starter, {
+        threshold: options.similarityThreshold || undefined,
+      }),
+    );
+  }
+  return byLab;
 }
 
 async function reusable(file: string, key: string): Promise<StoredResult | undefined> {

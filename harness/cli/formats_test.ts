@@ -34,7 +34,7 @@ async function withTempDir(work: (dir: string) => Promise<void>): Promise<void> 
   }
 }
 
-Deno.test("grade under GitHub Actions: classroom payload in GITHUB_OUTPUT, ::error on stderr, summary appended", async () => {
+Deno.test("grade under GitHub Actions: classroom payload in GITHUB_OUTPUT, ::error after the report, summary appended", async () => {
   await withTempDir(async (dir) => {
     const output = join(dir, "output");
     const summary = join(dir, "summary");
@@ -57,13 +57,18 @@ Deno.test("grade under GitHub Actions: classroom payload in GITHUB_OUTPUT, ::err
     assert.equal(payload.max_score, 3);
     assert.deepEqual(payload.tests.map((t) => [t.status, t.score]), [["pass", 1], ["fail", 0]]);
 
-    const annotations = run.stderr.split("\n").filter((line) => line.startsWith("::"));
-    assert.equal(annotations.length, 1, run.stderr);
+    // The text report for people is fenced; the annotations follow it on the same stream.
+    const printed = run.stdout.trimEnd().split("\n");
+    const token = printed[0].match(/^::stop-commands::([0-9a-f]{32})$/)![1];
+    const end = printed.indexOf(`::${token}::`);
+    assert.ok(end > 0, run.stdout);
+    const annotations = printed.slice(end + 1);
+    assert.equal(annotations.length, 1, run.stdout);
     assert.match(
       annotations[0],
       /^::error title=Your server exits 0 \(without spinning\) when its client disconnects::expected the server to exit with status 0 .*%0AHint: /,
     );
-    assert.ok(!run.stdout.includes("::error"), "standard output carries no workflow commands");
+    assert.ok(!run.stderr.includes("::"), "standard error carries no workflow commands");
 
     const markdown = await Deno.readTextFile(summary);
     assert.match(markdown, /^earlier step\n### client-server: 1\/3 points\n/);

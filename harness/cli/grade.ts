@@ -17,6 +17,7 @@ import type { DeliveryRequest, OutputEnv } from "../formats/deliver.ts";
 import { FORMAT_NAMES, isFormatName } from "../formats/mod.ts";
 import type { FormatName } from "../formats/mod.ts";
 import { progressLine } from "../formats/text.ts";
+import { safeForWorkflowLog } from "../formats/workflow_log.ts";
 import { EXIT, gradeLabs, labSelection } from "../engine/grade_labs.ts";
 import type { LabSelection, LabsRequest } from "../engine/grade_labs.ts";
 import { knownLabs } from "../config/labs.ts";
@@ -55,10 +56,14 @@ Options:
 
 On a terminal, each check is listed as it finishes and results are in colour
 (NO_COLOR=1 turns colour off). Under GitHub Actions (GITHUB_ACTIONS=true) each
-failed check is also an ::error annotation (on standard error) and a table of
-the checks is appended to the job summary (GITHUB_STEP_SUMMARY); with
---format classroom the payload is written to GITHUB_OUTPUT as 'result', for
-the Classroom reporter. SOCKLAB_GITHUB=off turns all of this off.
+failed check is also an ::error annotation (after the text report on standard
+output, or on standard error when standard output carries a machine-readable
+report) and a table of the checks is appended to the job summary
+(GITHUB_STEP_SUMMARY); with --format classroom the payload is written to
+GITHUB_OUTPUT as 'result', for the Classroom reporter. SOCKLAB_GITHUB=off turns
+all of this off. Under GitHub Actions no student text is ever printed as a
+workflow command: it is escaped, and text for people is fenced with
+::stop-commands::.
 
 Examples:
   socklab grade client-server
@@ -110,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
   // Long transfers: live on a terminal; plain lines on stderr elsewhere (stdout keeps the report).
   const transfers = new TransferDisplay(
     showProgress ? "live" : command.quiet ? "off" : "lines",
-    (text) => writeAll(showProgress ? Deno.stdout : Deno.stderr, text),
+    (text) => writeAll(showProgress ? Deno.stdout : Deno.stderr, safeForWorkflowLog(text, env)),
   );
   transferDisplay = transfers;
   const run = await gradeLabs(selection, {
@@ -119,9 +124,12 @@ export async function main(args: string[]): Promise<number> {
     onCheck: showProgress
       ? (check, lab) => printProgress(check, selection.multiLab ? lab : undefined, request.color)
       : undefined,
-    onProblem: (message) => console.error(`grade: ${message}`),
+    onProblem: (message) => printError(`grade: ${message}`),
   });
-  return Math.max(run.status, await deliver(run.reports, request, env, { failed: run.nothingGraded }));
+  return Math.max(
+    run.status,
+    await deliver(run.reports, { ...request, nothingGraded: run.nothingGraded }, env),
+  );
 }
 
 /** What the command line asks for. */
@@ -206,26 +214,15 @@ function parseCommandLine(args: string[]): GradeCommand | number {
   };
 }
 
-/**
- * Prints and writes a run's output; returns 0, or 2 when a file could not be
- * written. When nothing could be graded (`failed`), people reading the text
- * report on standard output have the reason on standard error already, and
- * get no report of errors on top; every other destination gets its report.
- */
-async function deliver(
-  input: Reports,
-  request: DeliveryRequest,
-  env: OutputEnv,
-  { failed = false } = {},
-): Promise<number> {
+/** Prints and writes a run's output; returns 0, or 2 when a file could not be written. */
+async function deliver(input: Reports, request: DeliveryRequest, env: OutputEnv): Promise<number> {
   const plan = planDelivery(input, request, env);
-  if (failed && request.format === "text" && !request.output) plan.stdout = "";
   let status: number = EXIT.passed;
   for (const write of plan.writes) {
     try {
       await Deno.writeTextFile(write.path, write.text, { append: write.append });
     } catch (error) {
-      console.error(`grade: cannot write ${write.path}: ${(error as Error).message}`);
+      printError(`grade: cannot write ${write.path}: ${(error as Error).message}`);
       status = EXIT.usage;
     }
   }
@@ -243,7 +240,12 @@ function printProgress(check: CheckReport, lab: string | undefined, color: boole
   if (hiddenFromStudents(check)) return;
   transferDisplay?.clear();
   progressPrinted = true;
-  writeAll(Deno.stdout, `${progressLine(check, { lab, color })}\n`);
+  writeAll(Deno.stdout, safeForWorkflowLog(`${progressLine(check, { lab, color })}\n`, Deno.env.toObject()));
+}
+
+/** A line on standard error: never a workflow command under GitHub Actions (names and paths are the student's). */
+function printError(line: string): void {
+  writeAll(Deno.stderr, safeForWorkflowLog(`${line}\n`, Deno.env.toObject()));
 }
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -252,9 +254,19 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): v
 }
 
 function usageError(message: string, showUsage = true): number {
-  console.error(`grade: ${message}`);
-  if (showUsage) console.error("Run 'socklab grade --help' for usage.");
+  printError(`grade: ${message}`);
+  if (showUsage) printError("Run 'socklab grade --help' for usage.");
   return EXIT.usage;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (error) {
+    // Not Deno's own print of it: a message may quote the student's files.
+    printError(`grade: internal error: ${(error as Error)?.stack ?? error}`);
+    status = EXIT.internal;
+  }
+  Deno.exit(status);
+}

@@ -48,7 +48,8 @@ Deno.test("setup error, classroom under GitHub Actions: result= in GITHUB_OUTPUT
     assert.equal(payload.tests.length, task.checks.length);
     assert.ok(payload.tests.every((t) => t.status === "error" && t.score === 0));
     assert.match(payload.tests[0].message, /not graded: the submission directory .* is empty/);
-    const annotations = run.stderr.split("\n").filter((l) => l.startsWith("::error"));
+    // After the text report, on standard output.
+    const annotations = run.stdout.split("\n").filter((l) => l.startsWith("::error"));
     assert.deepEqual(annotations.length, 1, "one problem, one annotation");
     assert.match(await Deno.readTextFile(join(dir, "summary")), /client-server: 0\/\d+ points/);
   });

@@ -14,9 +14,17 @@
  * - Colour only in text for people on standard output, and only when the
  *   caller says standard output is a terminal without `NO_COLOR`.
  * - Under GitHub Actions (`GITHUB_ACTIONS=true`, unless `SOCKLAB_GITHUB=off`):
- *   `::error` annotations on standard error (the runner reads workflow
- *   commands from both streams, and standard output stays exactly the
- *   report), and the Markdown summary appended to `GITHUB_STEP_SUMMARY`.
+ *   `::error` annotations, and the Markdown summary appended to
+ *   `GITHUB_STEP_SUMMARY`. The annotations go where the text for people
+ *   goes, after it, when standard output shows people text; on standard
+ *   error when standard output carries a machine-readable report (which
+ *   then stays exactly that report).
+ * - Whenever a GitHub Actions runner reads the output (`GITHUB_ACTIONS=true`,
+ *   even with `SOCKLAB_GITHUB=off`), no student text in it can be a workflow
+ *   command (./workflow_log.ts): text for people is escaped and fenced with
+ *   `::stop-commands::`, on the stream of the annotations and outside them;
+ *   a machine-readable report on standard output is escaped in a way its
+ *   parser reads back as the same value.
  *
  * @module
  */
@@ -27,6 +35,8 @@ import { githubAnnotations, githubStepSummary, onGithubActions } from "./github.
 import { RENDERERS } from "./mod.ts";
 import type { FormatName } from "./mod.ts";
 import { finalScoreLine, renderTextReports } from "./text.ts";
+import { safeForWorkflowLog } from "./workflow_log.ts";
+import type { LogStyle } from "./workflow_log.ts";
 
 /** The environment variables that steer output. */
 export type OutputEnv = Record<string, string | undefined>;
@@ -40,6 +50,12 @@ export interface DeliveryRequest {
   verbose?: boolean;
   /** Standard output is a terminal and `NO_COLOR` is not set. */
   color?: boolean;
+  /**
+   * Nothing could be graded: people reading the text report on standard
+   * output have the reason on standard error already, and get no report of
+   * errors on top (every other destination gets its report).
+   */
+  nothingGraded?: boolean;
 }
 
 /** A file to write (or append to). */
@@ -132,21 +148,35 @@ export function planDelivery(input: Reports, request: DeliveryRequest, env: Outp
     delivery.writes.push({ path: env.GITHUB_OUTPUT, text: classroomOutputLine(input), append: true });
   }
 
-  if (destination === "stdout") {
-    delivery.stdout = request.format === "text"
-      ? (request.quiet ? finalScoreLine(input, forPeople) : renderTextReports(input, forPeople))
-      : RENDERERS[request.format](input, plain);
+  const annotations = onGithubActions(env) ? githubAnnotations(input) : "";
+  if (destination === "stdout" && request.format !== "text") {
+    const payload = `${RENDERERS[request.format](input, plain)}\n`;
+    delivery.stdout = safeForWorkflowLog(payload, env, PAYLOAD_STYLE[request.format]);
+    delivery.stderr = annotations;
   } else {
-    const scoreOnly = request.quiet || request.format === "text";
-    delivery.stdout = scoreOnly ? finalScoreLine(input, forPeople) : renderTextReports(input, forPeople);
+    // The score line alone holds no student text; the report does, and is fenced.
+    const scoreOnly = request.quiet || (request.format === "text" && destination !== "stdout");
+    const nothingToShow = request.nothingGraded && request.format === "text" && destination === "stdout";
+    const text = nothingToShow
+      ? ""
+      : scoreOnly
+      ? safeForWorkflowLog(`${finalScoreLine(input, forPeople)}\n`, env)
+      : safeForWorkflowLog(`${renderTextReports(input, forPeople)}\n`, env, "fenced");
+    // One stream for the fence and the annotations: the runner reads the two
+    // streams in no fixed order, and a fence would swallow a command of the other.
+    delivery.stdout = text + annotations;
   }
-  delivery.stdout += "\n";
-
-  if (onGithubActions(env)) {
-    delivery.stderr = githubAnnotations(input);
-    if (env.GITHUB_STEP_SUMMARY) {
-      delivery.writes.push({ path: env.GITHUB_STEP_SUMMARY, text: githubStepSummary(input), append: true });
-    }
+  if (onGithubActions(env) && env.GITHUB_STEP_SUMMARY) {
+    delivery.writes.push({ path: env.GITHUB_STEP_SUMMARY, text: githubStepSummary(input), append: true });
   }
   return delivery;
 }
+
+/** How each machine-readable format escapes a character without changing its value. */
+const PAYLOAD_STYLE: Record<FormatName, LogStyle> = {
+  text: "text",
+  json: "json",
+  classroom: "json",
+  gradescope: "json",
+  junit: "xml",
+};

@@ -39,7 +39,13 @@ Deno.test("deliver: classroom under GitHub Actions appends result=<base64> to GI
   assert.equal(output.append, true);
   const payload = JSON.parse(decodeBase64(output.text.replace(/^result=/, "").trim()));
   assert.equal(payload.version, 1);
-  assert.match(plan.stdout, /^client-server: tasks\/client-server \(C\)\n/);
+  const [fence, firstLine] = plan.stdout.split("\n");
+  assert.match(fence, /^::stop-commands::[0-9a-f]{32}$/, "the report is fenced");
+  assert.equal(firstLine, "client-server: tasks/client-server (C)");
+  const token = fence.slice("::stop-commands::".length);
+  const afterFence = plan.stdout.split(`::${token}::\n`)[1];
+  assert.match(afterFence, /^(::error title=[^\n]*\n)+$/, "annotations after the fence, on the same stream");
+  assert.equal(plan.stderr, "");
   assert.match(plan.stdout, /Score: 3\.3\/10\.05/);
   assert.ok(plan.writes.some((w) => w.path === "/gh/summary"));
 });
@@ -89,7 +95,7 @@ Deno.test("deliver: --quiet prints only the final score line", () => {
   const several = planDelivery([sampleReport(), passingReport()], { format: "text", quiet: true }, {});
   assert.equal(several.stdout, "Total: 10.3/17.05 (client-server 3.3/10.05, fork-server 7/7)\n");
   const classroom = planDelivery(sampleReport(), { format: "classroom", quiet: true }, GITHUB);
-  assert.match(classroom.stdout, /^Score: [^\n]*\n$/);
+  assert.match(classroom.stdout, /^Score: [^\n]*\n(::error [^\n]*\n)+$/, "then the annotations");
   const json = planDelivery(sampleReport(), { format: "json", quiet: true }, {});
   assert.equal(
     JSON.parse(json.stdout).lab,

@@ -27,6 +27,7 @@ import {
   visibleText,
 } from "./common.ts";
 import type { Reports } from "../report/model.ts";
+import { neutraliseWorkflowCommands } from "./workflow_log.ts";
 
 /** GitHub shows the first annotations of a step; a message past this is cut. */
 const MAX_ANNOTATION_MESSAGE = 4000;
@@ -108,9 +109,9 @@ export function githubAnnotations(input: Reports): string {
     for (const check of report.checks) {
       if (check.status !== "fail" && check.status !== "error" && check.status !== "advice") continue;
       if (hiddenFromStudents(check)) continue;
-      const title = visibleText(checkName(report, check, multiLab));
+      const title = annotationText(checkName(report, check, multiLab));
       const message = clip(
-        visibleText(
+        annotationText(
           check.status === "error"
             ? `This check could not be run to the end: ${checkMessage(check)}`
             : checkMessage(check),
@@ -163,8 +164,17 @@ export function githubAnnotations(input: Reports): string {
  */
 export function githubSetupAnnotation(lab: string, message: string): string {
   return `::error title=${escapeCommandProperty(`socklab ${lab}`)}::${
-    escapeCommandData(visibleText(message))
+    escapeCommandData(annotationText(message))
   }\n`;
+}
+
+/**
+ * An annotation's text: the grader's own command holds student text as its
+ * data, which the runner does not parse again; still it shows no raw
+ * control or separator character and no `##[`, as everywhere in the log.
+ */
+function annotationText(text: string): string {
+  return neutraliseWorkflowCommands(text, "text");
 }
 
 const MARK: Record<CheckStatus, string> = { pass: "✅", fail: "❌", skip: "⏭️", error: "⚠️", advice: "💡" };

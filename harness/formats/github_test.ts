@@ -106,3 +106,16 @@ Deno.test("github: only GITHUB_ACTIONS=true turns it on, SOCKLAB_GITHUB=off turn
   assert.equal(onGithubActions({ GITHUB_ACTIONS: "true", SOCKLAB_GITHUB: "off" }), false);
   assert.equal(markdownCell("*a* _b_ `c` [d](e)"), "\\*a\\* \\_b\\_ \\`c\\` \\[d\\](e)");
 });
+
+Deno.test("github: student text in an annotation shows no raw separator and no ##[, and ends no line", () => {
+  const report = sampleReport();
+  const failed = report.checks.find((check) => check.status === "fail")!;
+  failed.rationale = "it printed\r::add-mask::x\u2028  ::error::y and ##[error]z\u0085";
+  const line = githubAnnotations(report).split("\n")[0];
+  assert.ok(line.startsWith("::error title="), line);
+  assert.ok(!/[\r\u2028\u0085]/.test(line) && !line.includes("##["), line);
+  assert.match(
+    parseCommand(line).message,
+    /^it printed\\x0d::add-mask::x\\u2028 {2}::error::y and ##\\\[error\]z\\x85\n/,
+  );
+});

@@ -125,6 +125,15 @@ jobs:
         with:
           node-version: 22
 
+      # setup-node registers problem matchers (tsc, eslint-stylish, eslint-compact)
+      # that turn log lines of their shape into annotations; what a student's
+      # program prints must not make one.
+      - name: Remove setup-node's problem matchers
+        run: |
+          echo "::remove-matcher owner=tsc::"
+          echo "::remove-matcher owner=eslint-stylish::"
+          echo "::remove-matcher owner=eslint-compact::"
+
       - name: Install the grader
         run: |
           mkdir -p "$RUNNER_TEMP/socklab"
