@@ -65,6 +65,15 @@
 #endif
 
 /* Calls newer than the C library's headers: numbered alike on every architecture since Linux 5.1. */
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 426
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
 #ifndef __NR_open_tree
 #define __NR_open_tree 428
 #endif
@@ -128,7 +137,11 @@ static const int policy_refused[] = {
     __NR_delete_module, __NR_kexec_load, __NR_kexec_file_load, __NR_reboot, __NR_swapon, __NR_swapoff,
     __NR_acct, __NR_settimeofday, __NR_clock_settime, __NR_clock_adjtime, __NR_adjtimex,
     __NR_sethostname, __NR_setdomainname, __NR_syslog, __NR_quotactl, __NR_quotactl_fd, __NR_vhangup,
-    __NR_move_pages, __NR_migrate_pages, __NR_lookup_dcookie,
+    __NR_move_pages, __NR_migrate_pages,
+/* Gone from the headers of some architectures or of recent kernels. */
+#ifdef __NR_lookup_dcookie
+    __NR_lookup_dcookie,
+#endif
 #ifdef __NR_iopl
     __NR_iopl,
 #endif
