@@ -353,17 +353,29 @@ async function removePlantedFromHost(): Promise<void> {
 
 Deno.test({
   name: "on the host (no namespaces), the IPC objects of a grading are gone when it ends",
-  // Needs student code to run as a uid of the grading's own in host mode (the
-  // grader's own objects cannot be told from the student's): enable with it.
-  ignore: true,
+  // Student code runs as a uid of the grading's own only where the grader is
+  // root: the grader's own objects cannot be told from the student's.
+  ignore: Deno.uid() !== 0,
   async fn() {
     const dir = await Deno.makeTempDir();
     try {
       const task = await taskFile(dir);
       const env = { SOCKLAB_ISOLATION: "host" };
-      const planter = await gradeHostile("ipc-planter", { task, only: "server-with-c-client", env });
+      // Two checks in turn, one at a time on the host: the second must not find what the build or the first left.
+      const planter = await gradeHostile("ipc-planter", {
+        task,
+        only: "server-with-c-client,server-ends-conversation",
+        env,
+      });
       fullMarks(planter);
       assert.ok(printed(planter.said, "ipc").some((line) => line.includes("planted 4 of 4")));
+      const looked = printed(planter.said, "ipc").filter((line) => !line.includes("planted"));
+      assert.ok(looked.length >= 12, `looked ${looked.length} times`);
+      assert.deepEqual(
+        looked.filter((line) => line.includes(" found")),
+        [],
+        "a check found what another left",
+      );
       assert.deepEqual(hostObjectsWithPlantedKeys(), [], "the host holds planted System V objects");
       const queues = await hostMessageQueues();
       if (queues) {

@@ -6,6 +6,9 @@
  * IPC namespace goes with its sandbox, and PID 1 sweeps it between checks.)
  *
  * Usage: ipc_sweep UID      prints how many objects it removed
+ *
+ * Where POSIX queues cannot be listed (no CAP_SYS_ADMIN, as in a Docker
+ * container) only the System V objects are removed.
  */
 #include "ipc_sweep.h"
 
@@ -16,11 +19,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: ipc_sweep UID\n");
     return 2;
   }
-  int removed = sweep_ipc(owner);
-  if (removed < 0) {
-    fprintf(stderr, "ipc_sweep: cannot remove every IPC object of uid %ld: %s\n", owner, strerror(errno));
+  int removed = 0;
+  static const char *tables[] = {"/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"};
+  static const enum sweep_kind kinds[] = {SWEEP_SHM, SWEEP_MSG, SWEEP_SEM};
+  for (int k = 0; k < 3; k++) {
+    int count = sweep_sysv(tables[k], kinds[k], owner);
+    if (count < 0) {
+      fprintf(stderr, "ipc_sweep: cannot remove every System V object of uid %ld: %s\n", owner, strerror(errno));
+      return 1;
+    }
+    removed += count;
+  }
+  /* Listing POSIX queues takes a mount of their filesystem, which a container
+     without CAP_SYS_ADMIN refuses: its IPC namespace goes with the container. */
+  int queues = sweep_mqueues(owner);
+  if (queues < 0 && errno != EPERM && errno != ENOSYS && errno != EACCES) {
+    fprintf(stderr, "ipc_sweep: cannot remove every POSIX message queue of uid %ld: %s\n", owner, strerror(errno));
     return 1;
   }
-  printf("%d\n", removed);
+  printf("%d\n", removed + (queues > 0 ? queues : 0));
   return 0;
 }
