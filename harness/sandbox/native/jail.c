@@ -133,6 +133,11 @@ static void join_cgroups(const char **procs, int count) {
   while (read(done[0], &byte, 1) < 0 && errno == EINTR) {
   }
   close(done[0]);
+  /* The pipe ends when the child closes its files, before it is reaped: wait
+     (with SIGCHLD ignored this returns once it is gone, ECHILD), or it would
+     turn into a zombie of the program, which never forked it. */
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+  }
   /* The program gets SIGCHLD as every program does. */
   if (sigaction(SIGCHLD, &previous, NULL) != 0) die("sigaction");
 }
