@@ -24,6 +24,7 @@ import { gradedCheck, gradeReport, submissionLabel, unrunCheck } from "../report
 import type { CheckReport, GradeReport } from "../report/model.ts";
 import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "../sandbox/sandbox.ts";
+import { sweepIpcObjects } from "../sandbox/ipc.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
 import { GradingCgroups } from "../sandbox/cgroups.ts";
@@ -187,6 +188,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       await killEveryProcessOf(jail.nativeDir, jail.uid)
     ) {
       await removeLeftovers(jail.uid);
+      // Nor what it left in the kernel's IPC tables: System V objects and POSIX message queues.
+      await sweepIpcObjects(jail.nativeDir, jail.uid).catch((error) =>
+        console.error(`socklab: IPC objects of uid ${jail!.uid} may be left: ${error.message}`)
+      );
     }
     if (cgroups instanceof GradingCgroups) await cgroups.close();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
@@ -373,6 +378,8 @@ async function runOneCheck(
   const { uid } = context.jail;
   if (context.isolation.mode === "host" && uid !== undefined) {
     await killEveryProcessOf(context.nativeDir, uid);
+    // Nor what it left in the kernel's IPC tables, which the next check would find.
+    await sweepIpcObjects(context.nativeDir, uid);
   }
   let outcome: CheckOutcome;
   try {

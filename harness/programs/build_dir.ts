@@ -22,6 +22,7 @@
 import { cp } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { handOver, jailCommand, killEveryProcessOf, programEnvironment, takeBack } from "../sandbox/jail.ts";
+import { sweepIpcObjects } from "../sandbox/ipc.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { runSandboxed } from "../sandbox/sandbox.ts";
 import type { Isolation, SandboxRun } from "../sandbox/sandbox.ts";
@@ -188,6 +189,8 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
   if (build.jail.uid !== undefined && !await killEveryProcessOf(build.jail.nativeDir, build.jail.uid)) {
     throw new Error(`the build's processes (uid ${build.jail.uid}) could not all be killed`);
   }
+  // Nor the IPC objects it made: the first check would find them.
+  if (build.jail.uid !== undefined) await sweepIpcObjects(build.jail.nativeDir, build.jail.uid);
   if (over || await diskUse(build.dir) > cap) {
     await Deno.remove(build.dir, { recursive: true }).catch(() => {});
     await Deno.mkdir(build.dir);

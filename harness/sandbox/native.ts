@@ -11,10 +11,11 @@ import { cached } from "../config/cache.ts";
 import { fingerprint } from "../config/fingerprint.ts";
 
 /**
- * The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail, and
- * a preloaded library that makes socket sends short.
+ * The helpers: PID 1 of a sandbox, the CPU yardstick, the student jail, a
+ * preloaded library that makes socket sends short, and the sweeper of a
+ * uid's IPC objects (host mode). Their shared parts are headers beside them.
  */
-export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail", "short_send.so"] as const;
+export const NATIVE_HELPERS = ["sandbox_init", "cpu_spin", "jail", "short_send.so", "ipc_sweep"] as const;
 
 /**
  * Returns a directory holding every compiled helper; throws with the
@@ -31,7 +32,8 @@ export async function nativeHelpers(): Promise<string> {
   const sources = NATIVE_HELPERS.map((name) =>
     fileURLToPath(new URL(`./native/${name.replace(/\.so$/, "")}.c`, import.meta.url))
   );
-  const key = (await fingerprint(sources)).slice(0, 16);
+  // The whole folder: the headers the helpers include count too.
+  const key = (await fingerprint([fileURLToPath(new URL("./native/", import.meta.url))])).slice(0, 16);
   const dir = await cached(`native-${key}`, async (outDir) => {
     await Promise.all(sources.map(async (source, i) => {
       const library = NATIVE_HELPERS[i].endsWith(".so");

@@ -3,7 +3,8 @@
  * loopback, so the labs' hard-coded 127.0.0.1:5000 never collides with
  * another check or grading, and TIME_WAIT dies with the namespace), new PID
  * namespace (every process the check starts, daemons included, dies with
- * it) and a private `/proc`.
+ * it), a private `/proc`, and IPC and UTS namespaces of its own
+ * ({@link PRIVATE_NAMESPACES}).
  *
  * Where namespaces cannot be made (some kernels forbid unprivileged user
  * namespaces), the fallback runs on the host loopback, one check at a time,
@@ -14,6 +15,24 @@
 
 import { join } from "node:path";
 import { DeadlineError, withDeadline } from "../observe/wait.ts";
+
+/**
+ * The namespaces each sandbox (a check runner's, a build's) has of its own:
+ * network, PID and mount (with them every process and socket of a check),
+ * System V IPC and POSIX message queues (a segment or queue made in a check
+ * is removed by PID 1 before the next check and goes with the sandbox, never
+ * seen by the host or another grading), and UTS (a host name). Not a cgroup
+ * namespace (a view of cgroup paths, no state a check can leave) nor a time
+ * namespace (its clock offsets are fixed before its first process; student
+ * code cannot make one).
+ *
+ * @example
+ * ```ts
+ * import { PRIVATE_NAMESPACES } from "./sandbox.ts";
+ * PRIVATE_NAMESPACES.includes("--ipc"); // true
+ * ```
+ */
+export const PRIVATE_NAMESPACES = ["--net", "--pid", "--mount", "--ipc", "--uts"] as const;
 
 /** How checks are isolated on this machine. */
 export type Isolation =
@@ -37,7 +56,7 @@ export async function probeIsolation(nativeDir: string): Promise<Isolation> {
   if (Deno.env.get(ISOLATION_ENV) === "host") {
     return { mode: "host", reason: `${ISOLATION_ENV}=host is set` };
   }
-  const base = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child"];
+  const base = ["unshare", ...PRIVATE_NAMESPACES, "--fork", "--mount-proc", "--kill-child"];
   const candidates = Deno.uid() === 0 ? [base] : [];
   candidates.push([base[0], "--user", "--map-root-user", ...base.slice(1)]);
   let lastError = "";

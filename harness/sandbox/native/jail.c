@@ -34,6 +34,10 @@
  * others   resource limits (setrlimit): CPU time, address space, processes of
  *          the uid, open files, size of a file written.
  *
+ * Always, just before the exec (student_confinement.h): a new session keyring,
+ * every descriptor but 0, 1 and 2 closed, no_new_privs and the seccomp
+ * policy of seccomp_policy.h.
+ *
  * The environment is passed through as it is: the harness gives the jail a
  * clean one.
  */
@@ -59,6 +63,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "student_confinement.h"
 
 #define MAX_PATHS 16
 #define MAX_CGROUPS 8
@@ -127,6 +133,11 @@ static void join_cgroups(const char **procs, int count) {
   while (read(done[0], &byte, 1) < 0 && errno == EINTR) {
   }
   close(done[0]);
+  /* The pipe ends when the child closes its files, before it is reaped: wait
+     (with SIGCHLD ignored this returns once it is gone, ECHILD), or it would
+     turn into a zombie of the program, which never forked it. */
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+  }
   /* The program gets SIGCHLD as every program does. */
   if (sigaction(SIGCHLD, &previous, NULL) != 0) die("sigaction");
 }
@@ -419,6 +430,7 @@ int main(int argc, char **argv) {
   /* After the uid change, so that it counts the new uid's processes. */
   limit(RLIMIT_NPROC, nproc);
 
+  confine_student_code();
   execvp(command[0], command);
   fprintf(stderr, "jail: cannot run %s: %s\n", command[0], strerror(errno));
   return 127;

@@ -15,7 +15,8 @@
  * A warm check runner serves several checks in one sandbox. Between two, it
  * sends SIGUSR1: PID 1 then makes the sandbox as a new one would be — every
  * process but the runner killed, no TCP socket left, a new empty scratch
- * tmpfs — and answers SIGUSR2. If it cannot within RESET_MS, it exits,
+ * tmpfs, no System V IPC object nor POSIX message queue (ipc_sweep.h) — and
+ * answers SIGUSR2. If it cannot within RESET_MS, it exits,
  * which ends the sandbox and the runner with it: the grader starts another.
  * The namespace keeps no TIME_WAIT sockets (tcp_max_tw_buckets is 0 in it),
  * so that a check never inherits a port the previous one left waiting.
@@ -38,6 +39,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ipc_sweep.h"
 
 /* The longest a reset between two checks may take before the sandbox gives up. */
 #define RESET_MS 3000
@@ -137,6 +140,15 @@ static int mount_scratch(void) {
   return mount("socklab-scratch", scratch_dir, "tmpfs", MS_NOSUID | MS_NODEV, options);
 }
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static void close_range_from_3(void) {
+  if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+  for (int fd = 3; fd < 65536; fd++) close(fd);
+}
+
 /* Makes the sandbox as a new one would be for the runner's next check; 0 on success. */
 static int reset_sandbox(void) {
   long deadline = now_ms() + RESET_MS;
@@ -152,6 +164,8 @@ static int reset_sandbox(void) {
     if (now_ms() > deadline) return -1;
     pause_ms(1);
   }
+  /* The sandbox's IPC namespace outlives a check: what the check made in it goes. */
+  if (sweep_ipc(SWEEP_EVERY_OWNER) < 0) return -1;
   if (scratch_dir) {
     if (umount2(scratch_dir, MNT_DETACH) != 0 || mount_scratch() != 0) return -1;
   }
@@ -182,6 +196,8 @@ static void keep_no_time_wait(void) {
 }
 
 int main(int argc, char **argv) {
+  /* Descriptors the grader was started with (`9>>file`) reach neither the runner nor the programs. */
+  close_range_from_3();
   if (argc >= 6 && strcmp(argv[1], "--scratch") == 0 && strcmp(argv[5], "--") == 0) {
     scratch_dir = argv[2];
     scratch_size = argv[3];
@@ -196,6 +212,12 @@ int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s [--scratch DIR SIZE OWNER --] COMMAND [ARG...]\n", argv[0]);
     return 2;
+  }
+  /* The reset sweeps every IPC object of its namespace: it must be one of the
+     sandbox's own, whatever the command line that started this PID 1. */
+  if (unshare(CLONE_NEWIPC) != 0) {
+    fprintf(stderr, "sandbox_init: cannot make an IPC namespace: %s\n", strerror(errno));
+    return 125;
   }
   use_own_tcp_table();
   if (bring_loopback_up() != 0) {
