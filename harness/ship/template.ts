@@ -13,13 +13,30 @@
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { knownLabs, labPaths } from "../config/labs.ts";
-import { defaultPackageSpec, dependencyValue, isPinnedSpec, packageInfo } from "./package_info.ts";
+import { classifySpec, packageInfo, SPEC_HELP } from "./package_info.ts";
 
 /** The reporter GitHub Classroom's own workflow templates use. */
 export const CLASSROOM_REPORTER = "classroom-resources/autograding-grading-reporter@v1";
 
-/** The workflow's path inside the student repository. */
-export const WORKFLOW_PATH = ".github/workflows/classroom.yml";
+/**
+ * The workflow's path inside the student repository: a name of its own, not
+ * the `classroom.yml` that Classroom's own generated workflow takes.
+ */
+export const WORKFLOW_PATH = ".github/workflows/socklab.yml";
+
+/**
+ * The actions the workflow uses, at their newest majors (checked against the
+ * actions' releases in December 2026: checkout v7 and setup-node v7 run on
+ * Node 24; the reporter has only v1).
+ */
+export const WORKFLOW_ACTIONS = {
+  checkout: "actions/checkout@v7",
+  setupNode: "actions/setup-node@v7",
+  reporter: CLASSROOM_REPORTER,
+} as const;
+
+/** The Node major the workflow installs (the current LTS; socklab needs >= 20). */
+export const WORKFLOW_NODE_MAJOR = 24;
 
 /** Files of `tasks/<lab>/` that are the instructor's, not the student's. */
 const INSTRUCTOR_ONLY = /^(task\.yaml|server|client|.*\.o|__pycache__)$/;
@@ -34,7 +51,11 @@ export class TemplateError extends Error {
 
 /** Options of {@link writeStudentTemplate}. */
 export interface TemplateOptions {
-  /** What `npm install` installs: `socklab@X.Y.Z` (the default), a tarball URL, a pinned git URL. */
+  /**
+   * What `npm install` installs: `socklab@X.Y.Z` from a registry, a tarball
+   * URL, or a git URL pinned to a full commit (see {@link classifySpec}).
+   * Required: no default could name a package that is surely published.
+   */
   packageSpec?: string;
 }
 
@@ -56,12 +77,12 @@ export async function writeStudentTemplate(
   if (!knownLabs().includes(lab)) {
     throw new TemplateError(`unknown lab '${lab}'; the labs are: ${knownLabs().join(", ")}`);
   }
-  const spec = options.packageSpec ?? defaultPackageSpec();
-  if (!isPinnedSpec(spec)) {
-    throw new TemplateError(
-      `'${spec}' does not pin one version of the grader: name one (socklab@1.2.3), a .tgz, or a git URL with #tag`,
-    );
+  const spec = options.packageSpec;
+  if (spec === undefined || spec.trim() === "") {
+    throw new TemplateError(`the template needs the grader's published package: ${SPEC_HELP}`);
   }
+  const pinned = classifySpec(spec);
+  if (!pinned.ok) throw new TemplateError(pinned.reason);
   await requireEmpty(dir);
   const starter = labPaths(lab).taskDir;
   const written: string[] = [];
@@ -72,7 +93,7 @@ export async function writeStudentTemplate(
   }
   const files: Record<string, string> = {
     ".gitignore": GITIGNORE,
-    "package.json": studentPackageJson(lab, spec),
+    "package.json": studentPackageJson(lab, pinned.dependency),
     [WORKFLOW_PATH]: classroomWorkflow(lab, spec),
   };
   for (const [path, text] of Object.entries(files)) {
@@ -91,7 +112,7 @@ export async function writeStudentTemplate(
  * @example
  * ```ts
  * import { classroomWorkflow } from "./template.ts";
- * classroomWorkflow("client-server", "socklab@0.1.0").includes("LAB: client-server"); // true
+ * classroomWorkflow("client-server", "socklab@1.2.3").includes("LAB: client-server"); // true
  * ```
  */
 export function classroomWorkflow(lab: string, spec: string): string {
@@ -118,12 +139,12 @@ jobs:
       SOCKLAB_PACKAGE: ${JSON.stringify(spec)}
     steps:
       - name: Checkout code
-        uses: actions/checkout@v4
+        uses: ${WORKFLOW_ACTIONS.checkout}
 
       - name: Set up Node (it brings Deno, from npm)
-        uses: actions/setup-node@v4
+        uses: ${WORKFLOW_ACTIONS.setupNode}
         with:
-          node-version: 22
+          node-version: ${WORKFLOW_NODE_MAJOR}
 
       # setup-node registers problem matchers (tsc, eslint-stylish, eslint-compact)
       # that turn log lines of their shape into annotations; what a student's
@@ -154,7 +175,7 @@ jobs:
           grade "$LAB" --submission "$GITHUB_WORKSPACE" --format classroom
 
       - name: Autograding Reporter
-        uses: ${CLASSROOM_REPORTER}
+        uses: ${WORKFLOW_ACTIONS.reporter}
         env:
           SOCKLAB_RESULTS: "\${{ steps.socklab.outputs.result }}"
         with:
@@ -162,14 +183,14 @@ jobs:
 `;
 }
 
-function studentPackageJson(lab: string, spec: string): string {
+function studentPackageJson(lab: string, dependency: string): string {
   const { name } = packageInfo();
   const json = {
     name: `${lab}-lab`,
     private: true,
     description:
       `The ${lab} socket lab. 'npm install' brings the grader; 'npx socklab grade ${lab} --submission .' grades this directory.`,
-    devDependencies: { [name]: dependencyValue(spec, name) },
+    devDependencies: { [name]: dependency },
     // The deno package's install script puts the Deno binary in place (npm 11 asks for this).
     allowScripts: { deno: true },
   };

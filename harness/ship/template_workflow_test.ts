@@ -1,0 +1,124 @@
+/**
+ * From an empty directory to a graded push: the package packed with npm and
+ * served from 127.0.0.1 as a tarball URL, `socklab template` pointed at that
+ * URL, and the template's workflow run step by step as written, through the
+ * classroom reporter's arithmetic. Graded: the async-server lab's
+ * sequential-server fixture (15 of 20 points, two advice checks), so that
+ * every figure is tested on a partial score.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO_ROOT } from "../config/labs.ts";
+import { reporterFigures, reporterInput, runWorkflow } from "./testing_workflow.ts";
+import { WORKFLOW_PATH } from "./template.ts";
+
+const LAB = "async-server";
+const FIXTURE = join(REPO_ROOT, "fixtures", LAB, "sequential-server");
+
+async function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  const output = await new Deno.Command(command, {
+    args,
+    cwd,
+    env: { NO_COLOR: "1", npm_config_update_notifier: "false", GITHUB_ACTIONS: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("template end to end: npm pack, a tarball URL on 127.0.0.1, socklab template, the workflow's steps as written, the reporter's Points equal socklab's score", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-template-e2e-" });
+  await Deno.chmod(dir, 0o755);
+  const server = await serveDirectory(dir);
+  try {
+    const pack = await run("npm", ["pack", "--json", "--pack-destination", dir], REPO_ROOT);
+    assert.equal(pack.code, 0, pack.stderr);
+    const [{ filename }] = JSON.parse(pack.stdout) as { filename: string }[];
+    const url = `http://127.0.0.1:${server.port}/${filename}`;
+
+    // The instructor's side: the package installed from the URL, as the README says.
+    const instructor = join(dir, "instructor");
+    await Deno.mkdir(instructor);
+    await Deno.writeTextFile(
+      join(instructor, "package.json"),
+      '{ "private": true, "allowScripts": { "deno": true } }',
+    );
+    const home = join(dir, "home");
+    await Deno.mkdir(home, { mode: 0o755 });
+    const offline = { npm_config_prefer_offline: "true", SOCKLAB_HOME: home };
+    const install = await run("npm", ["install", "--no-audit", "--no-fund", url], instructor, offline);
+    assert.equal(install.code, 0, install.stderr);
+
+    const refused = await run(
+      "npx",
+      ["--offline", "socklab", "template", LAB, "refused"],
+      instructor,
+      offline,
+    );
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /needs the grader's published package/);
+    const local = await run(
+      "npx",
+      ["--offline", "socklab", "template", LAB, "local", "--package", join(dir, filename)],
+      instructor,
+      offline,
+    );
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /is a path on this machine/);
+
+    const template = join(dir, "T");
+    const made = await run(
+      "npx",
+      ["--offline", "socklab", "template", LAB, template, "--package", url],
+      instructor,
+      offline,
+    );
+    assert.equal(made.code, 0, made.stderr);
+
+    // The student's push: their server and client in the template's place.
+    for (const file of ["server.c", "client.c", "Makefile"]) {
+      await Deno.copyFile(join(FIXTURE, file), join(template, file));
+    }
+    const workflow = await Deno.readTextFile(join(template, WORKFLOW_PATH));
+    const scratch = join(dir, "runner");
+    const result = await runWorkflow(workflow, {
+      workspace: template,
+      scratch,
+      env: { ...offline, SOCKLAB_CACHE: Deno.env.get("SOCKLAB_CACHE") ?? "", NO_COLOR: "1" },
+    });
+    const grade = result.steps.find((step) => step.name === "Grade")!;
+    const scoreLine = /Score: (\d+)\/(\d+) \((\d+)\/(\d+) checks passed/.exec(grade.log);
+    assert.ok(scoreLine, grade.log);
+    const [score, max] = [Number(scoreLine[1]), Number(scoreLine[2])];
+    assert.deepEqual([score, max], [15, 20], grade.log);
+
+    const figures = reporterFigures(reporterInput(result.reporterRunners, result.reporterEnv));
+    assert.deepEqual(figures.points, { total: score, max });
+    assert.match(result.summary, /15/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Serves the files of `dir` on 127.0.0.1 (an ephemeral port), as a release page serves its assets. */
+async function serveDirectory(dir: string): Promise<{ port: number; shutdown: () => Promise<void> }> {
+  const { promise: listening, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => resolve(port) },
+    async (request) => {
+      const name = decodeURIComponent(new URL(request.url).pathname.slice(1));
+      if (name.includes("/") || !name.endsWith(".tgz")) return new Response("not found", { status: 404 });
+      try {
+        return new Response(await Deno.readFile(join(dir, name)), {
+          headers: { "content-type": "application/octet-stream" },
+        });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  return { port: await listening, shutdown: () => server.shutdown() };
+}
