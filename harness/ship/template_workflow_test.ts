@@ -10,23 +10,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "../config/labs.ts";
-import { reporterFigures, reporterInput, runWorkflow } from "./testing_workflow.ts";
+import { reporterFigures, reporterInput, run, runWorkflow, serveDirectory } from "./testing_workflow.ts";
 import { WORKFLOW_PATH } from "./template.ts";
 
 const LAB = "async-server";
 const FIXTURE = join(REPO_ROOT, "fixtures", LAB, "sequential-server");
-
-async function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const output = await new Deno.Command(command, {
-    args,
-    cwd,
-    env: { NO_COLOR: "1", npm_config_update_notifier: "false", GITHUB_ACTIONS: "", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("template end to end: npm pack, a tarball URL on 127.0.0.1, socklab template, the workflow's steps as written, the reporter's Points equal socklab's score", async () => {
   const dir = await Deno.makeTempDir({ prefix: "socklab-template-e2e-" });
@@ -102,23 +90,3 @@ Deno.test("template end to end: npm pack, a tarball URL on 127.0.0.1, socklab te
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/** Serves the files of `dir` on 127.0.0.1 (an ephemeral port), as a release page serves its assets. */
-async function serveDirectory(dir: string): Promise<{ port: number; shutdown: () => Promise<void> }> {
-  const { promise: listening, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => resolve(port) },
-    async (request) => {
-      const name = decodeURIComponent(new URL(request.url).pathname.slice(1));
-      if (name.includes("/") || !name.endsWith(".tgz")) return new Response("not found", { status: 404 });
-      try {
-        return new Response(await Deno.readFile(join(dir, name)), {
-          headers: { "content-type": "application/octet-stream" },
-        });
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-    },
-  );
-  return { port: await listening, shutdown: () => server.shutdown() };
-}

@@ -230,3 +230,65 @@ export function reporterInput(
     return { runner, results: JSON.parse(json) };
   });
 }
+
+/** Exit status and output of a command. */
+export interface CommandRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command with colour off and npm quiet, outside GitHub Actions unless `env` says otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * import { run } from "./testing_workflow.ts";
+ * const packed = await run("npm", ["pack"], ".");
+ * ```
+ */
+export async function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CommandRun> {
+  const output = await new Deno.Command(command, {
+    args,
+    cwd,
+    env: { NO_COLOR: "1", npm_config_update_notifier: "false", GITHUB_ACTIONS: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/**
+ * Serves the `.tgz` files of `dir` on 127.0.0.1 (an ephemeral port), as a release page serves its assets.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveDirectory } from "./testing_workflow.ts";
+ * const server = await serveDirectory("/tmp/packed");
+ * await server.shutdown();
+ * ```
+ */
+export async function serveDirectory(dir: string): Promise<{ port: number; shutdown: () => Promise<void> }> {
+  const { promise: listening, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => resolve(port) },
+    async (request) => {
+      const name = decodeURIComponent(new URL(request.url).pathname.slice(1));
+      if (name.includes("/") || !name.endsWith(".tgz")) return new Response("not found", { status: 404 });
+      try {
+        return new Response(await Deno.readFile(join(dir, name)), {
+          headers: { "content-type": "application/octet-stream" },
+        });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  return { port: await listening, shutdown: () => server.shutdown() };
+}
