@@ -295,7 +295,10 @@ Deno.test("grade-all: names like formulas are inert in gradebook.csv, and no nam
 
     const html = await Deno.readTextFile(join(out, "class-report.html"));
     assert.ok(!html.includes('HYPERLINK("'), "a name's quotes are escaped in the class report");
-    assert.ok(html.includes("=HYPERLINK(&quot;evil.example&quot;,&quot;click&quot;)"), "and the name is shown");
+    assert.ok(
+      html.includes("=HYPERLINK(&quot;evil.example&quot;,&quot;click&quot;)"),
+      "and the name is shown",
+    );
   } finally {
     await Deno.remove(classDir, { recursive: true });
     await Deno.remove(out, { recursive: true });

@@ -125,6 +125,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         name: "submission",
         isolation,
         jail,
+        starterDir: paths.taskDir,
       }),
       buildReferences(paths.referenceDir, task, isolation),
     ]);

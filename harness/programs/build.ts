@@ -13,8 +13,10 @@ import type { JailSpec } from "../sandbox/jail.ts";
 import { runSandboxed } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 
-/** The languages a lab can be written in. */
-export type Language = "c" | "python";
+import { chooseLanguage } from "./language.ts";
+import type { Language } from "./language.ts";
+
+export type { Language } from "./language.ts";
 
 /** The two programs of every lab. */
 export type Role = "server" | "client";
@@ -190,6 +192,8 @@ export async function buildProgram(
     name?: string;
     /** Confine the build (a submission's Makefile is student code). */
     jail?: JailSpec;
+    /** The lab's starter code: its C files untouched beside server.py and client.py mean Python. */
+    starterDir?: string;
   },
 ): Promise<BuildResult> {
   const started = performance.now();
@@ -199,13 +203,15 @@ export async function buildProgram(
     notes,
     durationMs: Math.round(performance.now() - started),
   });
-  const language = detectLanguage(sourceDir);
-  if (!language) {
+  const choice = chooseLanguage(sourceDir, options.starterDir);
+  if (!choice) {
     return done({
       output: "",
       failure: "found neither a Makefile (C) nor server.py and client.py (Python)",
     });
   }
+  if ("problem" in choice) return done({ output: "", failure: choice.problem });
+  if (choice.note) notes.push(choice.note);
   const dir = join(workDir, options.name ?? basename(sourceDir));
   await cp(sourceDir, dir, {
     recursive: true,
@@ -250,11 +256,12 @@ export async function buildProgram(
       missing: expected.filter((f) => !exists(join(dir, f))),
     };
   };
-  let chosen = language;
+  let chosen = choice.language;
   let run = await compile(chosen);
-  if (chosen === "c" && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
+  if (chosen === "c" && !choice.stated && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
     // A Makefile that builds neither program beside server.py and client.py
     // is the Python lab's (a skeleton's Makefile left in place).
+    notes.length = 0; // the choice of C said above is undone
     notes.push(
       `make built no ./${run.missing.join(" or ./")}${
         run.code === 0 ? "" : ` (status ${run.code})`

@@ -125,8 +125,12 @@ Deno.test("README commands: as written, in this checkout, in an installed packag
       env,
     );
     assert.equal(made.code, 0, made.stderr);
+    const templateCommands = shellCommands(await Deno.readTextFile(join(student, "README.md")));
+    assert.ok(
+      templateCommands.some(({ command }) => /socklab grade client-server --submission \.$/.test(command)),
+    );
     const studentCommands = [
-      ...shellCommands(await Deno.readTextFile(join(student, "README.md"))),
+      ...templateCommands,
       ...readme.filter(({ command }) => /--submission \.|^npm install$/.test(command)),
     ];
     assert.ok(studentCommands.some(({ command }) => command === "npm install"));
