@@ -13,6 +13,9 @@
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { knownLabs, labPaths } from "../config/labs.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
+import { classroomRunners } from "../formats/classroom.ts";
+import { hiddenFromStudents } from "../report/model.ts";
 import { classifySpec, packageInfo, SPEC_HELP } from "./package_info.ts";
 
 /** The reporter GitHub Classroom's own workflow templates use. */
@@ -94,7 +97,7 @@ export async function writeStudentTemplate(
   const files: Record<string, string> = {
     ".gitignore": GITIGNORE,
     "package.json": studentPackageJson(lab, pinned.dependency),
-    [WORKFLOW_PATH]: classroomWorkflow(lab, spec),
+    [WORKFLOW_PATH]: classroomWorkflow(lab, spec, await labRunners(lab)),
   };
   for (const [path, text] of Object.entries(files)) {
     await Deno.mkdir(join(dir, path, ".."), { recursive: true });
@@ -105,6 +108,26 @@ export async function writeStudentTemplate(
 }
 
 /**
+ * The reporter's runners for `lab`, one per scored check of its task.yaml
+ * (see {@link classroomRunners}): what `socklab grade --format classroom`
+ * writes to `GITHUB_OUTPUT` for a lab graded alone.
+ *
+ * @example
+ * ```ts ignore
+ * import { labRunners } from "./template.ts";
+ * await labRunners("async-server"); // ["build", "singleupload", …]
+ * ```
+ */
+export async function labRunners(lab: string): Promise<string[]> {
+  const task = await loadTaskConfig(labPaths(lab).taskYaml);
+  return classroomRunners(task.checks.map((check) => ({
+    id: check.id,
+    reportedOnly: check.advice && check.points === 0,
+    hidden: hiddenFromStudents(check),
+  }))).map(({ runner }) => runner);
+}
+
+/**
  * The Classroom workflow of a student repository: installs the grader
  * (`spec`) outside the repository, grades the repository's root with
  * `--format classroom`, and hands the payload to Classroom's reporter.
@@ -112,10 +135,10 @@ export async function writeStudentTemplate(
  * @example
  * ```ts
  * import { classroomWorkflow } from "./template.ts";
- * classroomWorkflow("client-server", "socklab@1.2.3").includes("LAB: client-server"); // true
+ * classroomWorkflow("client-server", "socklab@1.2.3", ["build"]).includes("LAB: client-server"); // true
  * ```
  */
-export function classroomWorkflow(lab: string, spec: string): string {
+export function classroomWorkflow(lab: string, spec: string, runners: string[]): string {
   return `# GitHub Classroom autograding with socklab (written by \`socklab template\`).
 # One step grades the lab, and every check counts with its own points.
 #
@@ -124,8 +147,8 @@ export function classroomWorkflow(lab: string, spec: string): string {
 # changes how it grades.
 name: Autograding Tests
 "on":
-  - push
-  - repository_dispatch
+  push:
+  repository_dispatch:
 permissions:
   checks: write
   actions: read
@@ -162,8 +185,10 @@ jobs:
           echo '{ "private": true, "allowScripts": { "deno": true } }' > package.json
           npm install --no-audit --no-fund --no-save "$SOCKLAB_PACKAGE"
 
-      # Writes result=<base64 payload> to $GITHUB_OUTPUT for the reporter (a
-      # submission that cannot be graded gets one too, worth 0), prints the
+      # Writes to $GITHUB_OUTPUT one payload per scored check, named as the
+      # reporter's runners below, so that every figure the reporter prints is
+      # socklab's (a submission that cannot be graded gets them too, worth 0),
+      # and result=<the whole payload> for workflows of several labs; prints the
       # full report to the log, annotates failed checks and adds a table to
       # the job summary. sudo: Ubuntu runners restrict the unprivileged user
       # namespaces every check's sandbox needs; -E keeps GITHUB_OUTPUT.
@@ -177,9 +202,13 @@ jobs:
       - name: Autograding Reporter
         uses: ${WORKFLOW_ACTIONS.reporter}
         env:
-          SOCKLAB_RESULTS: "\${{ steps.socklab.outputs.result }}"
+${
+    runners.map((runner) =>
+      `          ${runner.toUpperCase()}_RESULTS: "\${{ steps.socklab.outputs.${runner} }}"`
+    ).join("\n")
+  }
         with:
-          runners: socklab
+          runners: ${runners.join(",")}
 `;
 }
 

@@ -9,7 +9,13 @@ import { parse } from "yaml";
 import { labPaths } from "../config/labs.ts";
 import { runShipCli } from "./testing_ship.ts";
 import { classifySpec, packageInfo } from "./package_info.ts";
-import { CLASSROOM_REPORTER, classroomWorkflow, WORKFLOW_PATH, writeStudentTemplate } from "./template.ts";
+import {
+  CLASSROOM_REPORTER,
+  classroomWorkflow,
+  labRunners,
+  WORKFLOW_PATH,
+  writeStudentTemplate,
+} from "./template.ts";
 
 interface Step {
   id?: string;
@@ -79,8 +85,9 @@ Deno.test("template: the student repository has the lab's README and starter cod
   }
 });
 
-Deno.test("template workflow: installs the pinned package outside the repository and grades the repository root", () => {
-  const workflow = parse(classroomWorkflow("fork-server", "socklab@1.2.3"));
+Deno.test("template workflow: installs the pinned package outside the repository, grades the repository root, one reporter runner per scored check", async () => {
+  const runners = await labRunners("fork-server");
+  const workflow = parse(classroomWorkflow("fork-server", "socklab@1.2.3", runners));
   const job = Object.values(workflow.jobs)[0] as { env: Record<string, string>; steps: Step[] };
   const install = job.steps.find((step) => step.run?.includes("npm install"))!;
   assert.match(install.run!, /cd "\$RUNNER_TEMP\/socklab"/, "not in the student's repository");
@@ -91,14 +98,26 @@ Deno.test("template workflow: installs the pinned package outside the repository
   assert.match(grade.run!, /--submission "\$GITHUB_WORKSPACE" --format classroom/);
   assert.equal(grade["continue-on-error"], true, "lost points must not skip the reporter");
   const reporter = job.steps.find((step) => step.uses === CLASSROOM_REPORTER)!;
-  assert.equal(reporter.with!.runners, grade.id);
-  // The reporter reads process.env[`${runner.trim().toUpperCase()}_RESULTS`].
-  assert.equal(
-    reporter.env![`${grade.id!.toUpperCase()}_RESULTS`],
-    `\${{ steps.${grade.id}.outputs.result }}`,
+  assert.equal(reporter.with!.runners, runners.join(","));
+  assert.ok(
+    runners.includes("build") && runners.every((runner) => /^[a-z0-9]+$/i.test(runner)),
+    runners.join(),
   );
+  // The reporter reads process.env[`${runner.trim().toUpperCase()}_RESULTS`].
+  for (const runner of runners) {
+    assert.equal(
+      reporter.env![`${runner.toUpperCase()}_RESULTS`],
+      `\${{ steps.${grade.id}.outputs.${runner} }}`,
+    );
+  }
   assert.ok(job.steps.indexOf(grade) < job.steps.indexOf(reporter));
   assert.equal(workflow.permissions.checks, "write", "the reporter updates the check run");
+  for (const step of job.steps.filter((step) => step.uses)) {
+    assert.match(
+      step.uses!,
+      /^(actions\/(checkout|setup-node)@v7|classroom-resources\/autograding-grading-reporter@v1)$/,
+    );
+  }
 });
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";

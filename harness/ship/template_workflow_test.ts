@@ -82,8 +82,13 @@ Deno.test("template end to end: npm pack, a tarball URL on 127.0.0.1, socklab te
     const [score, max] = [Number(scoreLine[1]), Number(scoreLine[2])];
     assert.deepEqual([score, max], [15, 20], grade.log);
 
+    const [passed, checks] = [Number(scoreLine[3]), Number(scoreLine[4])];
+    assert.deepEqual([passed, checks], [8, 10], grade.log);
     const figures = reporterFigures(reporterInput(result.reporterRunners, result.reporterEnv));
+    // Every figure the reporter prints: Points (what Classroom records), the table's total, the tests passed.
     assert.deepEqual(figures.points, { total: score, max });
+    assert.deepEqual(figures.tableTotal, { score, max });
+    assert.deepEqual(figures.grandTotal, { passed, tests: checks });
     assert.match(result.summary, /15/);
   } finally {
     await server.shutdown();
