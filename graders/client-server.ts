@@ -30,6 +30,10 @@ import {
   studentClientWithReferenceServer,
   studentServerWithReferenceClient,
 } from "./client-server/conversation.ts";
+import {
+  clientTreatsExitPrefixAsMessage,
+  serverTreatsExitPrefixAsMessage,
+} from "./client-server/exit_prefix.ts";
 
 /**
  * A client puts "exit" on the wire (the lab's own clients never do; some
@@ -204,6 +208,22 @@ export default defineGrader({
         const client = t.start(t.submission, "client");
         await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
       },
+    }),
+
+    "server-exit-prefix": check({
+      title:
+        'Your server prints the message "exits are on the left" and sends the typed reply "exit signs are lit"',
+      // A server that holds no conversation with the reference client is judged there.
+      needs: ["server-with-c-client"],
+      run: serverTreatsExitPrefixAsMessage,
+    }),
+
+    "client-exit-prefix": check({
+      title:
+        'Your client sends the typed line "exits are on the left", prints the reply "exit signs are lit", and goes on',
+      // A client that holds no conversation on one connection is judged there.
+      needs: ["client-with-c-server"],
+      run: clientTreatsExitPrefixAsMessage,
     }),
 
     "client-ends-at-end-of-input": check({

@@ -40,6 +40,11 @@ export function fib(n: number): number {
  * The answer a reply carries: "out of range", or its last whole number
  * (so `function(30): 1346269` and `1346269\n` both carry 1346269).
  *
+ * Tolerance: text around the answer and the case of "out of range" are
+ * formatting ("graders are strict about behaviour and tolerant about
+ * formatting", spec; the client "prints a line containing the reply",
+ * handout).
+ *
  * @example
  * ```ts
  * import { answerIn } from "./fork-server_requests.ts";
@@ -105,8 +110,116 @@ function shown(request: string): string {
 }
 
 /**
- * Sends `request` on `peer` (then half-closes, so a server reading to end of
- * input works too) and requires the right answer before the server closes.
+ * The checks that found the server answering only once the client shut down
+ * its sending side: their later requests half-close right after sending.
+ */
+const answersOnlyAtEndOfInput = new WeakSet<CheckContext>();
+
+/**
+ * Sends `request` the way the handout's `client.py` does: the number, then a
+ * wait for the reply with the sending side still open (it never calls
+ * `shutdown()`). Waits until `arrived(text)` holds or the server closes.
+ *
+ * Tolerance: when nothing at all arrives, the request is given a second
+ * chance with the sending side shut down, and so are the check's later
+ * requests. A server that reads to end of input deadlocks with `client.py`
+ * ("The server replies as soon as the request has arrived", spec section 4),
+ * but that fault is judged once, by `replies-before-end-of-input`; here the
+ * half-close lets each check judge its own concern.
+ *
+ * @returns whether the sending side was shut down
+ */
+async function sendLikeHandoutClient(
+  t: CheckContext,
+  peer: TcpPeer,
+  request: string,
+  arrived: (text: string) => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  if (request) await peer.send(request);
+  const done = (s: { ended: boolean; text: string }) => s.ended || arrived(s.text);
+  if (!answersOnlyAtEndOfInput.has(t)) {
+    if (await peer.received.waitUntil(done, timeoutMs) || peer.received.text !== "") return false;
+  }
+  await peer.closeWrite();
+  await peer.received.waitUntil(done, timeoutMs);
+  if (request && !answersOnlyAtEndOfInput.has(t) && peer.received.text !== "") {
+    answersOnlyAtEndOfInput.add(t);
+    t.note(
+      "the server replied only once the client shut down its sending side, which the handout's client.py never does " +
+        "(replies-before-end-of-input judges that); this check's later requests shut it down right after sending",
+    );
+  }
+  return true;
+}
+
+/**
+ * Sends "10" as the handout's `client.py` does (`send(str(num))`, then
+ * `recv(256)`, never `shutdown()`) and fails if the reply comes only once
+ * the sending side is shut down: "The server replies as soon as the request
+ * has arrived" (spec section 4). A server that replies to neither is judged
+ * by the checks of answers, not here.
+ *
+ * @example
+ * ```ts ignore
+ * await requireReplyBeforeEndOfInput(t);
+ * ```
+ */
+export async function requireReplyBeforeEndOfInput(t: CheckContext): Promise<void> {
+  const peer = await connectClient(t, "client that sends 10 and waits, its side open");
+  await peer.send("10");
+  const expected = expectedAnswer("10");
+  const done = (s: { ended: boolean; text: string }) => s.ended || answerIn(s.text) === expected;
+  if (await peer.received.waitUntil(done, t.step)) return;
+  const waitedFor = peer.received.giveUpReason(t.step);
+  await peer.closeWrite();
+  await peer.received.waitUntil(done, t.step);
+  const late = peer.received.text;
+  if (late === "") return t.note("no reply came, with the client's side open or shut: answers judges that");
+  throw new CheckFailure(
+    `the request "10" got no reply while the client kept its sending side open ${waitedFor}; the reply ${
+      JSON.stringify(late)
+    } came only once the client shut that side down: the server reads until end of input, and the handout's client.py, which sends the number and waits for the reply without ever closing its side, waits forever with it`,
+    "the request is a few bytes that one recv() returns as soon as they arrive: parse them and reply at once, without waiting for recv() to return 0",
+  );
+}
+
+/**
+ * Sends `request` on `peer` as the handout's client does, waits for the
+ * right answer (or the server's close), then shuts down the sending side, as
+ * `client.py` closes its socket once its reply is in, and waits for the
+ * server to close.
+ *
+ * @returns whether the server closed the connection in time
+ *
+ * @example
+ * ```ts ignore
+ * const closed = await exchange(t, await connectClient(t, "client"), "30\n", 5 * t.step);
+ * ```
+ */
+export async function exchange(
+  t: CheckContext,
+  peer: TcpPeer,
+  request: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const expected = expectedAnswer(request);
+  const shutDown = await sendLikeHandoutClient(
+    t,
+    peer,
+    request,
+    (text) => answerIn(text) === expected,
+    timeoutMs,
+  );
+  if (peer.received.ended) return true;
+  if (!shutDown) await peer.closeWrite();
+  return await peer.waitClosedByPeer(timeoutMs);
+}
+
+/**
+ * Sends `request` on `peer` as the handout's client does and requires the
+ * right answer, then the server's close (the reference client and `nc` read
+ * the reply to its end).
  *
  * @example
  * ```ts ignore
@@ -119,10 +232,8 @@ export async function requireAnswer(
   request: string,
   options: RequestOptions = {},
 ): Promise<void> {
-  if (request) await peer.send(request);
-  await peer.closeWrite();
   const timeoutMs = options.timeoutMs ?? t.step;
-  const closed = await peer.waitClosedByPeer(timeoutMs);
+  const closed = await exchange(t, peer, request, timeoutMs);
   const reply = peer.received.text;
   const expected = expectedAnswer(request);
   if (!closed && answerIn(reply) !== expected) {
@@ -170,8 +281,9 @@ export async function requireAnswer(
 }
 
 /**
- * Sends `request` and requires some reply, right or wrong: the checks of
- * concurrency and hygiene judge processes and descriptors, not arithmetic.
+ * Sends `request` as the handout's client does and requires some reply,
+ * right or wrong: the checks of concurrency and hygiene judge processes and
+ * descriptors, not arithmetic.
  *
  * @example
  * ```ts ignore
@@ -184,14 +296,14 @@ export async function requireReply(
   request: string,
   options: RequestOptions = {},
 ): Promise<void> {
-  if (request) await peer.send(request);
-  await peer.closeWrite();
   const timeoutMs = options.timeoutMs ?? t.step;
-  const replied = await peer.received.waitUntil((s) => s.text.length > 0 || s.ended, timeoutMs);
-  if (!replied || peer.received.text === "") {
+  await sendLikeHandoutClient(t, peer, request, (text) => text.length > 0, timeoutMs);
+  if (peer.received.text === "") {
     throw new CheckFailure(
       `no reply to ${shown(request)} ${
-        replied ? "before the server closed the connection" : peer.received.giveUpReason(timeoutMs)
+        peer.received.ended
+          ? "before the server closed the connection"
+          : peer.received.giveUpReason(timeoutMs)
       }`,
       options.hint ?? FORK_HINT,
     );

@@ -8,51 +8,20 @@
 import assert from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
 import { FORMAT_NAMES, RENDERERS } from "./formats/mod.ts";
 import type { GradeReport } from "./report/model.ts";
 import { gradeCommand } from "./config/self.ts";
 import { gradingUid } from "./sandbox/jail.ts";
-import { labPaths, REPO_ROOT } from "./config/labs.ts";
+import { REPO_ROOT } from "./config/labs.ts";
 import { processesLeftBehind, runGradeCli } from "./testing.ts";
+import { gradeHostile, MENTIONS, shortTaskFile } from "./testing_hostile.ts";
 
-const LIMITS = {
-  step_timeout_ms: 1500,
-  check_timeout_ms: 8000,
-  build_timeout_ms: 5000,
-  grading_timeout_ms: 30000,
-};
-/** Deno's start, builds and reports on top of the grading budget. */
-const SLACK_MS = 10000;
 const ESCAPES = [
   "/tmp/socklab-hostile-escape",
   "/var/tmp/socklab-hostile-escape",
   "/root/socklab-hostile-escape",
 ];
 const HOST_PORT = 47123;
-
-/** What the report of each fixture must mention, beyond a score line. */
-const MENTIONS: Record<string, RegExp> = {
-  "fork-bomb": /expected the server to print/,
-  "prints-forever": /spam spam/,
-  "ignores-sigterm": /expected the server to exit with status 0/,
-  "daemon-holds-port": /Address already in use|expected the server to print/,
-  "allocates-10g": /killed by SIGSEGV|exited with status/,
-  "segfault-on-first-message": /killed by SIGSEGV \(segmentation fault/,
-  "connects-to-host-port": /connect to the host: (Connection refused|Network is unreachable)/,
-  // Its /tmp is private; the parent of its directory is not its own.
-  "writes-outside": /Read-only file system|Permission denied/,
-  "make-never-ends": /did not finish within 5 s and was stopped/,
-  "make-fails": /undeclared_variable/,
-};
-
-async function shortTaskFile(dir: string, limits: Record<string, number> = {}): Promise<string> {
-  const task = parse(await Deno.readTextFile(labPaths("client-server").taskYaml));
-  task.limits = { ...task.limits, ...LIMITS, ...limits };
-  const file = join(dir, "task.yaml");
-  await Deno.writeTextFile(file, stringify(task));
-  return file;
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from(
@@ -68,50 +37,6 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function gradeHostile(name: string, taskFile: string): Promise<string[]> {
-  const problems: string[] = [];
-  const tempDir = await Deno.makeTempDir({ prefix: `hostile-${name}-` });
-  // Reachable by the unprivileged uid student code runs as, like /tmp itself.
-  await Deno.chmod(tempDir, 0o755);
-  try {
-    const run = await runGradeCli(
-      [
-        "client-server",
-        "--submission",
-        join(REPO_ROOT, "fixtures/hostile", name),
-        "--task",
-        taskFile,
-        "--format",
-        "json",
-      ],
-      { TMPDIR: tempDir },
-    );
-    if (run.code !== 1) problems.push(`exit status ${run.code}, not 1: ${run.stderr.slice(-500)}`);
-    let said = "";
-    try {
-      const report = JSON.parse(run.stdout);
-      said = [
-        report.build_output,
-        ...report.checks.flatMap((c: Record<string, string>) => [c.rationale, c.transcript]),
-      ]
-        .join("\n");
-    } catch {
-      problems.push(`no report was printed: ${run.stdout.slice(0, 300)}`);
-    }
-    if (!MENTIONS[name].test(said)) {
-      problems.push(`the report does not mention ${MENTIONS[name]}; it says:\n${said.slice(0, 1500)}`);
-    }
-    if (run.wallMs > LIMITS.grading_timeout_ms + SLACK_MS) problems.push(`took ${Math.round(run.wallMs)} ms`);
-    const left = await processesLeftBehind(gradingUid(run.pid), tempDir);
-    if (left.length > 0) problems.push(`processes left behind:\n    ${left.join("\n    ")}`);
-    const files = [...Deno.readDirSync(tempDir)].map((e) => e.name);
-    if (files.length > 0) problems.push(`temporary files left behind: ${files.join(", ")}`);
-  } finally {
-    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
-  }
-  return problems;
 }
 
 Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, nothing reached outside", async () => {
@@ -150,6 +75,26 @@ Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, n
     hostService.close();
     await accepting.catch(() => {});
     for (const path of ESCAPES) await Deno.remove(path).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("on the host too, a fork bomb and a setsid daemon end with their check: on time, nothing left", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const taskFile = await shortTaskFile(dir, { check_timeout_ms: 4000, grading_timeout_ms: 12000 });
+    const results: string[] = [];
+    // Without a cgroup the bomb's processes (capped in number, not in CPU) starve the checks beside
+    // them, which then time out: the verdict is not the one of namespaces, the rest holds.
+    for (const name of ["fork-bomb", "daemon-holds-port"]) {
+      const problems = await gradeHostile(name, taskFile, {
+        env: { SOCKLAB_ISOLATION: "host" },
+        verdict: false,
+      });
+      if (problems.length > 0) results.push(`${name}:\n  ${problems.join("\n  ")}`);
+    }
+    assert.deepEqual(results, []);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -365,6 +310,8 @@ Deno.test("grade-all: a student searching the filesystem finds neither another s
     assert.match(alice.checks.map((c) => c.transcript).join("\n"), /looked at \d+ files/);
     problems.push(...abnormalChecks(alice), ...leaksInEveryFormat(alice, secrets));
     for await (const file of walkFiles(out)) {
+      // The instructor's copy of bob's own sources (for the similarity pass) holds bob's code, as it should.
+      if (file.startsWith(join(out, "sources", "bob") + "/")) continue;
       problems.push(...leaks(await Deno.readTextFile(file), secrets, file.slice(out.length + 1)));
     }
     assert.deepEqual(problems, []);

@@ -21,6 +21,7 @@ import { loadTaskConfig } from "./engine/task_config.ts";
 // What lab tests need besides the suite (graders/ import the harness through mod.ts and this module only).
 export { grade } from "./engine/grade.ts";
 export { gradingUid } from "./sandbox/jail.ts";
+export { dockerProfilePrefix } from "./sandbox/testing_docker.ts";
 
 /** `fixtures/<lab>/<name>/expected.yaml`. */
 export interface FixtureExpectation {
@@ -172,11 +173,16 @@ export interface CliRun {
  * const run = await runGradeCli(["client-server", "--format", "json"]);
  * ```
  */
-export async function runGradeCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const [deno, ...gradeArgs] = await gradeCommand();
+export async function runGradeCli(
+  args: string[],
+  env: Record<string, string> = {},
+  /** Runs the grader through this command (it must keep the pid: exec, not fork), e.g. `dockerProfilePrefix()`. */
+  prefix: string[] = [],
+): Promise<CliRun> {
+  const argv = [...prefix, ...await gradeCommand(), ...args];
   const started = performance.now();
-  const child = new Deno.Command(deno, {
-    args: [...gradeArgs, ...args],
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     cwd: REPO_ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
@@ -194,8 +200,8 @@ export async function runGradeCli(args: string[], env: Record<string, string> = 
 }
 
 /**
- * Processes a grading left alive: those of its student uid, or with its
- * temporary directory in their command line. (`ps` reads /proc, which Deno
+ * Processes a grading left alive (zombies aside): those of its student
+ * uid, or with its temporary directory in their command line. (`ps` reads /proc, which Deno
  * keeps behind --allow-all.)
  *
  * @example
@@ -206,9 +212,12 @@ export async function runGradeCli(args: string[], env: Record<string, string> = 
  * ```
  */
 export async function processesLeftBehind(uid: number, tempDir: string): Promise<string[]> {
-  const ps = await new Deno.Command("ps", { args: ["-eo", "pid=,uid=,args="], stdout: "piped" }).output();
+  const ps = await new Deno.Command("ps", { args: ["-eo", "pid=,uid=,stat=,args="], stdout: "piped" })
+    .output();
   return new TextDecoder().decode(ps.stdout).split("\n").filter((line) => {
-    const [, owner, ...args] = line.trim().split(/\s+/);
+    const [, owner, state, ...args] = line.trim().split(/\s+/);
+    // A zombie runs nothing: it waits for init (on the host) to collect it.
+    if (state?.startsWith("Z")) return false;
     return Number(owner) === uid || args.join(" ").includes(tempDir);
   });
 }

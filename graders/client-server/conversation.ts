@@ -110,6 +110,8 @@ export async function converse(
   rounds: [string, string][],
 ): Promise<void> {
   const hints = CONVERSATION_HINTS[student];
+  // Tolerance: a printed line need only contain the message, whatever stands before it
+  // ("[Client 127.0.0.1:41234]: ", "[Server]: "): "Output matching is tolerant" (spec, rules common to all four).
   for (const [message, reply] of rounds) {
     await client.writeLine(message);
     await server.expectOutput(message, {
@@ -301,7 +303,9 @@ export async function harnessServerRound(t: CheckContext) {
   const listener = t.listen();
   const client = t.start(t.submission, "client");
   const [message, reply] = ROUNDS[0];
-  // Typed before the connection is accepted: a client may connect only once it has a line.
+  // Typed before the connection is accepted. Tolerance: a client may connect only once it has a line, though
+  // the spec has it connect first ("connects to 127.0.0.1:5000. Loop: read a line from stdin"): its user sees
+  // no difference, and "the client always speaks first" holds either way.
   await client.writeLine(message);
   const peer = await listener.accept({ timeoutMs: 2 * t.step });
   await peer.expectReceived(message, { timeoutMs: t.step, because: "the line typed on the client's stdin" });

@@ -1,8 +1,8 @@
 /**
  * Similar submissions, found with Dolos's algorithm (`@dodona/dolos-core`,
  * Ghent University: winnowed k-grams of syntax-tree tokens) over tokens
- * made by tree-sitter (`web-tree-sitter` with the C and Python grammars of
- * `tree-sitter-wasms`).
+ * made by tree-sitter (`web-tree-sitter` with the WebAssembly builds that the
+ * `tree-sitter-c` and `tree-sitter-python` grammars ship).
  *
  * Dolos's own front end (`@dodona/dolos-lib`) loads tree-sitter as a native
  * Node addon of the legacy V8 ABI, which Deno cannot load; its core is plain
@@ -266,9 +266,9 @@ function parserFor(language: "c" | "python"): Promise<Parser> {
   if (!parser) {
     parser = (async () => {
       await Parser.init();
-      const grammars = join(dirname(require.resolve("tree-sitter-wasms/package.json")), "out");
+      const grammarPackage = dirname(require.resolve(`tree-sitter-${language}/package.json`));
       const grammar = await Language.load(
-        await Deno.readFile(join(grammars, `tree-sitter-${language}.wasm`)),
+        await Deno.readFile(join(grammarPackage, `tree-sitter-${language}.wasm`)),
       );
       const made = new Parser();
       made.setLanguage(grammar);

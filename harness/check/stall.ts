@@ -35,6 +35,8 @@ import type { ProcStat } from "../observe/processes.ts";
 import type { TcpSocketInfo } from "../observe/sockets.ts";
 
 const TCP_LISTEN = "0A";
+const TCP_ESTABLISHED = "01";
+const TCP_SYN_SENT = "02";
 import type { StallProbe } from "../observe/wait.ts";
 
 /**
@@ -233,6 +235,7 @@ function harnessCaughtUp(
       connections.push(peer);
     }
   }
+  const known = new Set<string>();
   for (const peer of connections) {
     let local: number, remote: number;
     try {
@@ -241,13 +244,21 @@ function harnessCaughtUp(
     } catch {
       continue; // Closed by the check.
     }
+    known.add(`${local}:${remote}`);
     const socket = sockets.find((s) => s.localPort === local && s.remotePort === remote && mine.has(s.inode));
     if (!socket) continue;
     if (!peer.pumped) return false;
     const received = bytesReceived(mine.get(socket.inode)!);
     if (received === undefined || received > BigInt(peer.received.totalBytes)) return false;
   }
-  return true;
+  // A connect of the harness in flight: its SYN may be retransmitted, or the kernel may have completed it
+  // before the check was handed the connection (under load, for a while).
+  const listening = new Set(sockets.filter((s) => s.state === TCP_LISTEN).map((s) => s.localPort));
+  return !sockets.some((s) =>
+    mine.has(s.inode) && (s.state === TCP_SYN_SENT ||
+      (s.state === TCP_ESTABLISHED && listening.has(s.remotePort) &&
+        !known.has(`${s.localPort}:${s.remotePort}`)))
+  );
 }
 
 /**

@@ -67,3 +67,40 @@ Deno.test("a wait ends early only after the same still state is seen several tim
     watchStalls(undefined);
   }
 });
+
+Deno.test("a connection of the harness not yet handed to the check is something on its way", async () => {
+  const cat = start(["cat"], "reader");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections: Deno.TcpConn[] = [];
+  try {
+    await pollUntil(() => (treeBlocked(cat.pid) ? true : undefined), { timeoutMs: 5000, what: "a wait" });
+    const probe = new ProgramStallProbe(() => [cat]);
+    assert.equal(probe.still()?.confirm(), true, "nothing on its way yet");
+    // Established by the kernel (and accepted), but never handed to the check as a peer, as while
+    // Deno.connect resolves under load.
+    const port = (listener.addr as Deno.NetAddr).port;
+    const [client, accepted] = await Promise.all([
+      Deno.connect({ hostname: "127.0.0.1", port }),
+      listener.accept(),
+    ]);
+    connections.push(client, accepted);
+    assert.equal(probe.still()?.confirm(), false, "a connection the check was never handed");
+    client.close();
+    assert.equal(await accepted.read(new Uint8Array(1)), null, "the harness's server side reads the end");
+    // Deno closes the descriptor on its own time.
+    await pollUntil(() => (probe.still()?.confirm() ? true : undefined), {
+      timeoutMs: 5000,
+      what: "the closed connection to count no more",
+    });
+  } finally {
+    for (const connection of connections) {
+      try {
+        connection.close();
+      } catch {
+        // Closed above.
+      }
+    }
+    listener.close();
+    await cat.kill();
+  }
+});

@@ -61,6 +61,12 @@ const limitsSchema = z.object({
    * private /tmp, in MiB (memory-backed, so the host's disk cannot fill).
    */
   scratch_mb: z.number().int().positive().default(512),
+  /**
+   * Size of the submission's build directory, in MiB: a build that writes
+   * more fails. Memory-backed with namespaces; on the host, measured as it
+   * grows (see README, "Isolation").
+   */
+  build_mb: z.number().int().positive().default(512),
 }).strict();
 
 const taskSchema = z.object({

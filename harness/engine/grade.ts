@@ -12,7 +12,8 @@ import { PROGRESS_MARK } from "../check/context.ts";
 import type { ProgressEvent } from "../check/context.ts";
 import { BUILD_CHECK } from "../check/grader.ts";
 import { runInDependencyOrder, selectChecks } from "./check_order.ts";
-import { gradingUid, scratchOwner } from "../sandbox/jail.ts";
+import { killEveryProcessOf, removeLeftovers, scratchOwner } from "../sandbox/jail.ts";
+import { describeIsolation, isolationWarnings, studentUid } from "./confinement.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { knownLabs, labPaths } from "../config/labs.ts";
 import { CACHE_ENV, cached } from "../config/cache.ts";
@@ -90,18 +91,19 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
 
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
   let runners: RunnerPool | undefined;
+  let jail: JailSpec | undefined;
   try {
-    // Student code runs as another uid where the grader is root: it must be
-    // able to reach its own directories inside.
-    await Deno.chmod(workDir, 0o755);
+    // Student code runs as another uid where the grader is root: it may pass
+    // through to its own directories inside, and list or change nothing else.
+    await Deno.chmod(workDir, 0o711);
     const nativeDir = await nativeHelpers();
     const isolation = await probeIsolation(nativeDir);
     if (isolation.mode === "host") requireFreePort(task.port);
     // In namespaces student code sees only what its view shows, each part
     // reachable whatever the modes of the host's directories above it.
-    const jail: JailSpec = {
+    jail = {
       nativeDir,
-      uid: isolation.mode === "namespaces" ? gradingUid() : undefined,
+      uid: await studentUid(isolation, nativeDir),
       readOnlyFilesystem: isolation.mode === "namespaces",
       readable: pythonPrefixes(),
       limits: task.limits,
@@ -135,11 +137,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         `the submission's files all sit in one folder: graded in ${relative(givenReal, submission)}/`,
       );
     }
-    if (isolation.mode === "host") {
-      warnings.push(
-        `checks run on the host's loopback, one at a time, because ${isolation.reason}; student code is not confined: it sees the host's files and processes (the grader's environment among them) and its disk use is not capped`,
-      );
-    }
+    warnings.push(...isolationWarnings(isolation, jail));
     const context: RunContext = {
       task,
       paths,
@@ -159,12 +157,21 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       language: built.language ?? null,
       checks,
       build_output: built.output,
-      isolation: isolation.mode,
+      isolation: describeIsolation(isolation, jail),
       warnings,
       duration_ms: Math.round(performance.now() - started),
     });
   } finally {
     await runners?.close();
+    // On the host nothing student code started outlives the grading (a setsid
+    // daemon would), nor what it wrote where everyone may. (With namespaces
+    // each sandbox took its processes with it.)
+    if (
+      jail?.uid !== undefined && !jail.readOnlyFilesystem &&
+      await killEveryProcessOf(jail.nativeDir, jail.uid)
+    ) {
+      await removeLeftovers(jail.uid);
+    }
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
@@ -341,6 +348,11 @@ async function runOneCheck(
     },
   });
   context.runners.give(runner);
+  // On the host nothing else bounds the check: whatever it started (a setsid daemon) ends with it.
+  const { uid } = context.jail;
+  if (context.isolation.mode === "host" && uid !== undefined) {
+    await killEveryProcessOf(context.nativeDir, uid);
+  }
   let outcome: CheckOutcome;
   try {
     outcome = JSON.parse(run.result!);

@@ -96,6 +96,13 @@ export class SandboxedRunner {
     this.scratchDir = join(this.checkDir, "scratch");
     Deno.mkdirSync(this.scratchDir);
     this.#hostMode = isolation.mode === "host";
+    if (this.#hostMode && Deno.uid() === 0 && options.scratchOwner !== 0) {
+      // On the host the scratch directory is a plain one, handed to student
+      // code's uid; the runner's directory (results) lets it only pass through.
+      Deno.chmodSync(this.checkDir, 0o711);
+      Deno.chownSync(this.scratchDir, options.scratchOwner, options.scratchOwner);
+      Deno.chmodSync(this.scratchDir, 0o700);
+    }
     const runner = fileURLToPath(new URL("./runner.ts", import.meta.url));
     const command = [
       Deno.execPath(),
@@ -202,6 +209,8 @@ export class SandboxedRunner {
       this.#kill();
       await this.#child.status;
     }
+    // On the host its scratch is no tmpfs that vanishes: nothing of it is left for the next check.
+    if (this.#hostMode) await Deno.remove(this.checkDir, { recursive: true }).catch(() => {});
   }
 
   #kill(): void {

@@ -75,6 +75,7 @@ export function renderText(report: GradeReport, options: FormatOptions = {}): st
       report.language ? ` (${report.language === "c" ? "C" : "Python"})` : ""
     }`,
   );
+  lines.push(`isolation: ${report.isolation}`);
   for (const warning of report.warnings) lines.push(paint(YELLOW, `warning: ${visibleText(warning)}`));
   lines.push("");
   const shown = report.checks.filter((check) => !hiddenFromStudents(check));

@@ -8,10 +8,11 @@
 
 import { cp } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { handOver, jailCommand, programEnvironment } from "../sandbox/jail.ts";
+import { programEnvironment, takeBack } from "../sandbox/jail.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
 import { runSandboxed } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
+import { runCappedBuild, sourcesDir } from "./build_dir.ts";
 
 import { chooseLanguage } from "./language.ts";
 import type { Language } from "./language.ts";
@@ -213,52 +214,67 @@ export async function buildProgram(
   if ("problem" in choice) return done({ output: "", failure: choice.problem });
   if (choice.note) notes.push(choice.note);
   const dir = join(workDir, options.name ?? basename(sourceDir));
-  await cp(sourceDir, dir, {
+  // Student code (a submission's Makefile) builds from a copy of its own in a
+  // directory capped at build_mb, as the programs' uid; references build in place.
+  const jail = options.jail;
+  const sources = jail ? sourcesDir(dir) : dir;
+  await cp(sourceDir, sources, {
     recursive: true,
     filter: (path) => path === sourceDir || !BUILD_ARTIFACTS.test(basename(path)),
   });
-  // make runs the submission's own recipes: it gets the same sandbox and jail
-  // as the programs, with the build directory the only one it may write.
-  if (options.jail) await handOver(options.jail, dir);
+  if (jail) await takeBack(sources);
   const deadline = performance.now() + options.timeoutMs;
-  const inSandbox = (command: string[]) =>
-    runSandboxed(
-      options.jail ? [...jailCommand(options.jail, [dir]), ...command] : command,
-      options.isolation,
-      // Nothing of the grader's environment: a Makefile may print it.
-      {
-        timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
-        cwd: dir,
-        outputCap: OUTPUT_CAP,
-        env: programEnvironment(dir),
-        clearEnv: true,
-      },
-    );
+  const inSandbox = async (command: string[]) => {
+    const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+    if (jail) {
+      return await runCappedBuild(
+        { sources, dir, jail, isolation: options.isolation, outputCap: OUTPUT_CAP },
+        command,
+        timeoutMs,
+      );
+    }
+    const run = await runSandboxed(command, options.isolation, {
+      timeoutMs,
+      cwd: dir,
+      outputCap: OUTPUT_CAP,
+      // Nothing of the grader's environment, even for a reference.
+      env: programEnvironment(dir),
+      clearEnv: true,
+    });
+    return { ...run, overCap: false };
+  };
   const compile = async (as: Language) => {
     const command = as === "c" ? ["make", "--no-print-directory"] : [
       pythonInterpreter(),
       "-m",
       "py_compile",
-      ...["server.py", "client.py"].filter((f) => exists(join(dir, f))),
+      ...["server.py", "client.py"].filter((f) => exists(join(sources, f))),
     ];
     // make builds the two programs at once (output kept per target); a
     // Makefile that fails that way is built again one step at a time, and that
     // build, with its plain output, is the one that counts.
     const parallel = as === "c" ? [...command, `-j${PARALLEL_JOBS}`, "--output-sync=target"] : command;
     let sandboxed = await inSandbox(parallel);
-    if (as === "c" && sandboxed.code !== 0 && !sandboxed.timedOut) sandboxed = await inSandbox(command);
+    if (as === "c" && sandboxed.code !== 0 && !sandboxed.timedOut && !sandboxed.overCap) {
+      sandboxed = await inSandbox(command);
+    }
     const expected = as === "c" ? ["server", "client"] : ["server.py", "client.py"];
     return {
       command,
       code: sandboxed.code,
       timedOut: sandboxed.timedOut,
+      overCap: sandboxed.overCap,
       output: capped(`${sandboxed.stdout}${sandboxed.stderr}`),
       missing: expected.filter((f) => !exists(join(dir, f))),
     };
   };
   let chosen = choice.language;
   let run = await compile(chosen);
+<<<<<<< HEAD
   if (chosen === "c" && !choice.stated && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
+=======
+  if (chosen === "c" && !run.timedOut && !run.overCap && run.missing.length > 0 && hasPythonPair(sources)) {
+>>>>>>> main
     // A Makefile that builds neither program beside server.py and client.py
     // is the Python lab's (a skeleton's Makefile left in place).
     notes.length = 0; // the choice of C said above is undone
@@ -271,6 +287,15 @@ export async function buildProgram(
     chosen = "python";
     run = await compile(chosen);
     run.output = capped(`${makeOutput}${run.output}`);
+  }
+  if (run.overCap) {
+    return done({
+      language: chosen,
+      output: run.output,
+      failure: `the build wrote more than ${jail!.limits.build_mb} MiB (limits.build_mb) and was stopped: ${
+        chosen === "c" ? "make" : "Python"
+      } may write only the programs and what they are built from`,
+    });
   }
   if (run.timedOut) {
     return done({

@@ -71,7 +71,10 @@ export interface GradeReport {
   checks: CheckReport[];
   /** Compiler output of the submission's build. */
   build_output: string;
-  /** `namespaces`, or `host` when checks could not be isolated. */
+  /**
+   * `namespaces`, or `host` when checks could not be isolated, then in
+   * brackets the uid student code ran as: `host (student code as uid 201234)`.
+   */
   isolation: string;
   /** Things the user should know that are not check results. */
   warnings: string[];

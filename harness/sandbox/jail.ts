@@ -15,8 +15,9 @@ export interface JailSpec {
   /** Directory of the compiled helpers. */
   nativeDir: string;
   /**
-   * Unprivileged uid for student code, used where the grader is real root;
-   * `undefined` to keep the grader's own (the work directory is out of its reach).
+   * Unprivileged uid for student code, set only where the grader is real
+   * root (with namespaces or on the host); `undefined` to keep the grader's
+   * own (in a user namespace only that one is mapped).
    */
   uid?: number;
   /**
@@ -39,6 +40,8 @@ export interface JailLimits {
   open_files: number;
   file_size_mb: number;
   scratch_mb: number;
+  /** Size of the build directory (see `harness/programs/build_dir.ts`). */
+  build_mb: number;
 }
 
 /**
@@ -67,18 +70,23 @@ export function programEnvironment(home: string): Record<string, string> {
 }
 
 /**
- * The uid student code of this grading runs as, when the grader is root: one
+ * The uid student code of a grading runs as, when the grader is root: one
  * per grading, so that the process limit of one grading does not count
- * another's processes.
+ * another's processes, and killing every process of the uid (on the host,
+ * at the end of each check) reaches no other grading's. A process's first
+ * grading (the CLI grades one) takes `200000 + pid % 100000`; the next
+ * ones in the same process (a test suite grading fixtures side by side)
+ * take uids of another range.
  *
  * @example
  * ```ts
  * import { gradingUid } from "./jail.ts";
- * const uid = gradingUid(); // e.g. 201234
+ * gradingUid(1234); // 201234
+ * gradingUid(1234, 1); // 323401
  * ```
  */
-export function gradingUid(pid = Deno.pid): number {
-  return 200000 + (pid % 100000);
+export function gradingUid(pid = Deno.pid, index = 0): number {
+  return index === 0 ? 200000 + (pid % 100000) : 300000 + ((pid % 1000) * 100 + (index % 100));
 }
 
 /**
@@ -99,8 +107,9 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
     argv.push("--view", "--tmp-size", String(spec.limits.scratch_mb * mib));
     for (const dir of writable) argv.push("--rw", dir);
     for (const path of spec.readable ?? []) argv.push("--ro", path);
-    if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   }
+  // On the host too: the uid is what keeps student code off the grader's files.
+  if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
   argv.push(
     "--cpu",
     String(spec.limits.cpu_seconds),
@@ -129,16 +138,73 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
  */
 export async function handOver(spec: JailSpec, dir: string): Promise<void> {
   const uid = spec.uid;
-  if (!spec.readOnlyFilesystem || uid === undefined || Deno.uid() !== 0) return;
+  if (uid === undefined || Deno.uid() !== 0) return;
+  await walkTree(dir, (path) => Deno.chown(path, uid, uid));
+}
+
+/**
+ * Takes back a tree the jail's uid wrote (a build), once none of its
+ * processes is left (else a link could replace a file between its look and
+ * its chown): owned by the grader, nothing set-uid, readable and
+ * traversable by all and writable by nobody else, so that every check sees
+ * the same build and none can change it for the next. Hard links are
+ * removed.
+ *
+ * @example
+ * ```ts ignore
+ * import { takeBack } from "./jail.ts";
+ * await takeBack("/tmp/socklab-x/submission");
+ * ```
+ */
+export async function takeBack(dir: string): Promise<void> {
+  const root = Deno.uid() === 0;
+  await walkTree(dir, async (path, info) => {
+    // A second name of a file elsewhere (a hard link made on the host): its
+    // modes are that file's, which must not change. A build needs none.
+    if (!info.isDirectory && (info.nlink ?? 1) > 1) return await Deno.remove(path);
+    if (root) await Deno.chown(path, 0, 0);
+    const executable = info.isDirectory || ((info.mode ?? 0) & 0o111) !== 0;
+    await Deno.chmod(path, executable ? 0o755 : 0o644);
+  });
+}
+
+/** Calls `visit` on every file and directory of the tree, never through a link (chown and chmod follow them). */
+async function walkTree(
+  dir: string,
+  visit: (path: string, info: Deno.FileInfo) => Promise<void>,
+): Promise<void> {
   const walk = async (path: string) => {
     const info = await Deno.lstat(path);
-    // chown follows links: a link in a submission must not hand over its target.
     if (info.isSymlink) return;
-    await Deno.chown(path, uid, uid);
+    await visit(path, info);
     if (!info.isDirectory) return;
     for await (const entry of Deno.readDir(path)) await walk(join(path, entry.name));
   };
   await walk(dir);
+}
+
+/**
+ * Kills every process of `uid` (a helper that becomes that uid and calls
+ * kill(-1) until none is left): nothing student code started, a `setsid`
+ * daemon included, outlives the call. Returns false if the helper could not
+ * become the uid (the grader is not root, or lacks CAP_SETUID) or some
+ * process survived.
+ *
+ * @example
+ * ```ts ignore
+ * import { killEveryProcessOf } from "./jail.ts";
+ * await killEveryProcessOf(nativeDir, 201234); // true
+ * ```
+ */
+export async function killEveryProcessOf(nativeDir: string, uid: number): Promise<boolean> {
+  if (Deno.uid() !== 0 || uid === 0) return false;
+  const result = await new Deno.Command(join(nativeDir, "jail"), {
+    args: ["--kill-uid", String(uid)],
+    stdout: "null",
+    stderr: "null",
+    clearEnv: true,
+  }).output();
+  return result.success;
 }
 
 /**
@@ -154,4 +220,34 @@ export async function handOver(spec: JailSpec, dir: string): Promise<void> {
  */
 export function scratchOwner(spec: JailSpec): number {
   return spec.uid !== undefined && Deno.uid() === 0 ? spec.uid : 0;
+}
+
+/**
+ * Removes what `uid` left in the directories every user may write (on the
+ * host student code can reach them: /tmp, /var/tmp, /dev/shm and the
+ * grader's TMPDIR), once none of its processes is left. Returns the paths
+ * removed.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeLeftovers } from "./jail.ts";
+ * await removeLeftovers(201234); // ["/tmp/results.json.new"]
+ * ```
+ */
+export async function removeLeftovers(uid: number): Promise<string[]> {
+  const dirs = new Set(["/tmp", "/var/tmp", "/dev/shm", Deno.env.get("TMPDIR") ?? "/tmp"]);
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = join(dir, entry.name);
+        const info = await Deno.lstat(path).catch(() => undefined);
+        if (info?.uid !== uid) continue;
+        await Deno.remove(path, { recursive: true }).then(() => removed.push(path), () => {});
+      }
+    } catch {
+      // No such directory here.
+    }
+  }
+  return removed;
 }

@@ -87,6 +87,8 @@ export interface SandboxOptions {
   outputCap?: number;
   /** Called with each line of stdout as it arrives. */
   onStdoutLine?: (line: string) => void;
+  /** Ends the command and everything it started, as the deadline would (`timedOut` stays false). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -121,11 +123,7 @@ export async function runSandboxed(
   ]);
   let timedOut = false;
   let status: Deno.CommandStatus;
-  try {
-    status = await withDeadline(child.status, options.timeoutMs, "the sandboxed command");
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
-    timedOut = true;
+  const stop = () => {
     // In namespaces, killing `unshare` kills its PID 1 (--kill-child), which
     // takes the whole namespace down. On the host, kill the process group.
     const target = isolation.mode === "namespaces" ? child.pid : -child.pid;
@@ -134,7 +132,17 @@ export async function runSandboxed(
     } catch {
       // Already gone.
     }
+  };
+  options.signal?.addEventListener("abort", stop);
+  try {
+    status = await withDeadline(child.status, options.timeoutMs, "the sandboxed command");
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    timedOut = true;
+    stop();
     status = await child.status;
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
   }
   if (isolation.mode === "host") {
     // Whatever the command left behind in its process group goes too.

@@ -35,7 +35,7 @@ const PACKAGE_ENTRIES = [
   "reference",
 ];
 const LEFT_OUT =
-  /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.ts|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
+  /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.(ts|c)|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
 
 /** Gradescope's default container, which the limits are made to fit. */
 export const GRADESCOPE_CONTAINER = { cpus: 0.5, memoryMb: 768 } as const;
@@ -130,7 +130,7 @@ fi
 # Build the grader's helpers and the reference programs into the cache now,
 # and prove the image grades: the C reference must pass the build check.
 export SOCKLAB_CACHE=/var/cache/socklab
-mkdir -p "$SOCKLAB_CACHE" && chmod 755 "$SOCKLAB_CACHE"
+mkdir -p "$SOCKLAB_CACHE" && chmod 700 "$SOCKLAB_CACHE"
 node bin/socklab.cjs grade ${lab} --submission reference/${lab}/c --only build --jobs 1 --quiet
 `;
 }
@@ -156,6 +156,12 @@ root="\${AUTOGRADER_ROOT:-/autograder}"
 export SOCKLAB_CACHE="\${SOCKLAB_CACHE:-/var/cache/socklab}"
 results="$root/results/results.json"
 mkdir -p "$root/results"
+# Docker's default profile allows no namespaces: the grader then runs student
+# code on the host as an unprivileged uid of its own. That uid must find
+# nothing to change here and nothing to read: not the results, not the
+# grader and its reference solutions, not the build cache.
+chown root:root "$root/results" && chmod 755 "$root/results"
+chmod 700 "$root/source" "$SOCKLAB_CACHE" 2>/dev/null
 
 # Half a CPU: one check at a time.
 node "$root/source/socklab/bin/socklab.cjs" grade ${lab} --submission "$root/submission" \\

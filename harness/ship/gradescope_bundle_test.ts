@@ -1,7 +1,10 @@
 /**
  * `socklab gradescope`: the zip holds what Gradescope runs, and its
- * run_autograder, run against a fake /autograder tree (AUTOGRADER_ROOT),
- * writes a results.json for a good, a buggy and an empty submission.
+ * run_autograder, run against a fake /autograder tree (AUTOGRADER_ROOT) as
+ * Docker's default profile leaves root (no CAP_SYS_ADMIN, no namespaces:
+ * the grader falls back to the host, student code as a uid of its own),
+ * writes a results.json for a good, a buggy and an empty submission, and
+ * one a forger cannot change.
  */
 
 import assert from "node:assert/strict";
@@ -12,10 +15,14 @@ import { labPaths, REPO_ROOT } from "../config/labs.ts";
 import { loadTaskConfig } from "../engine/task_config.ts";
 import { parseTaskFile } from "../config/task_file.ts";
 import { runShipCli } from "./testing_ship.ts";
+import { dockerProfilePrefix } from "../sandbox/testing_docker.ts";
 
 const LAB = "client-server";
 const BUGGY = join(REPO_ROOT, "fixtures", LAB, "server-wrong-exit-status");
 const MAX = (await loadTaskConfig(labPaths(LAB).taskYaml)).checks.reduce((sum, c) => sum + c.points, 0);
+const FORGER = join(REPO_ROOT, "fixtures", "hostile", "results-forger");
+/** Gradescope's container, emulated where the test runs as root; elsewhere run_autograder runs as it is. */
+const DOCKER = await dockerProfilePrefix() ?? [];
 
 /** Unpacks the zip as Gradescope does, into `root/source`, keeping the files' modes. */
 async function unpack(zip: string, root: string): Promise<Record<string, Uint8Array>> {
@@ -39,8 +46,9 @@ async function runAutograder(root: string, cache: string, submission?: string): 
       }
     }
   }
-  const run = await new Deno.Command("bash", {
-    args: [join(root, "source", "run_autograder")],
+  const argv = [...DOCKER, "bash", join(root, "source", "run_autograder")];
+  const run = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
     env: { AUTOGRADER_ROOT: root, SOCKLAB_CACHE: cache, NO_COLOR: "1", GITHUB_ACTIONS: "" },
     stdout: "piped",
     stderr: "piped",
@@ -99,6 +107,22 @@ Deno.test("gradescope zip: run_autograder grades a good, a buggy and an empty su
     assert.equal(empty.tests.reduce((sum, t) => sum + t.max_score, 0), MAX);
     assert.ok(empty.tests.every((t) => t.status === "failed" && t.score === 0));
     assert.match(empty.tests.find((t) => t.tags.includes("build"))!.output, /is empty/);
+
+    if (DOCKER.length > 0) {
+      assert.match(good.extra_data.labs[0].isolation, /^host \(student code as uid \d+\)$/);
+      // It looks for results/ directories and rewrites what it finds, at build and run time, and from a daemon.
+      await Deno.chmod(dir, 0o755); // as /autograder's parent is: the forger finds results/
+      const forged = await runAutograder(root, cache, FORGER);
+      assert.ok(forged.score < MAX / 2 && forged.tests.length === good.tests.length, JSON.stringify(forged));
+      const said = JSON.stringify(forged);
+      assert.ok(
+        said.includes(join(root, "results", "results.json")),
+        `the forger did not find results/: ${said}`,
+      );
+      assert.doesNotMatch(said, /(forged|replaced) \S*results\.json/);
+      assert.equal((await Deno.stat(join(root, "results"))).mode! & 0o777, 0o755);
+      assert.equal((await Deno.stat(join(root, "source"))).mode! & 0o777, 0o700);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

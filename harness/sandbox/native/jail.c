@@ -16,9 +16,18 @@
  * --rw     without --view: the whole filesystem becomes read-only for the
  *          program except these directories. Without either, the
  *          filesystem is left as it is.
- * --uid    run as this unprivileged uid (and gid) when started as real root,
- *          so that the process limit applies and root's rights do not; where
- *          uids cannot be changed (a user namespace) the program keeps its own.
+ * --uid    run as this unprivileged uid (and gid) when started as root, so
+ *          that the process limit applies and root's rights do not; the
+ *          program does not start if the uid cannot be had. (In a user
+ *          namespace the harness passes no --uid: only its own is mapped.)
+ *
+ *   jail --kill-uid N
+ *
+ *          becomes uid N (and nothing else: it exits 126 if it cannot) and
+ *          SIGKILLs every process of that uid, again until none is left
+ *          alive: kill(-1) as N reaches exactly the processes whose real or
+ *          saved uid is N, wherever they are (a setsid daemon too). Exits 0
+ *          once none is left, 1 if some survive a few seconds of trying.
  * others   resource limits (setrlimit): CPU time, address space, processes of
  *          the uid, open files, size of a file written.
  *
@@ -31,7 +40,11 @@
 #include <glob.h>
 #include <grp.h>
 #include <linux/mount.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,7 +253,61 @@ static void build_view(const char **rw, int rw_count, const char **ro, int ro_co
   if (chdir("/") != 0) die("chdir /");
 }
 
+/* Whether a process other than this one, not a zombie, has `uid` as its real or saved uid. */
+static int uid_has_live_process(uid_t uid) {
+  DIR *proc = opendir("/proc");
+  if (!proc) return 1;
+  int found = 0;
+  struct dirent *entry;
+  while (!found && (entry = readdir(proc)) != NULL) {
+    if (!isdigit((unsigned char)entry->d_name[0]) || atoi(entry->d_name) == getpid()) continue;
+    char path[300], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", entry->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    char state = 0;
+    unsigned long real = 0, effective = 0, saved = 0;
+    while (fgets(line, sizeof line, f)) {
+      if (strncmp(line, "State:", 6) == 0) sscanf(line + 6, " %c", &state);
+      else if (strncmp(line, "Uid:", 4) == 0) sscanf(line + 4, "%lu %lu %lu", &real, &effective, &saved);
+    }
+    fclose(f);
+    /* A zombie runs nothing: its parent, or init, reaps it. */
+    if (state != 'Z' && state != 'X' && (real == uid || saved == uid)) found = 1;
+  }
+  closedir(proc);
+  return found;
+}
+
+/* jail --kill-uid N: never signals anything as any uid but N. */
+static int kill_every_process_of(const char *value) {
+  char *end;
+  unsigned long parsed = strtoul(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || parsed == 0 || parsed >= 0xffffffffUL) {
+    fprintf(stderr, "jail: --kill-uid needs an unprivileged uid, not '%s'\n", value);
+    return 126;
+  }
+  uid_t uid = (uid_t)parsed;
+  if (setgroups(0, NULL) != 0 || setgid(uid) != 0 || setuid(uid) != 0) die("become the uid to kill");
+  uid_t real, effective, saved;
+  if (getresuid(&real, &effective, &saved) != 0 || real != uid || effective != uid || saved != uid) {
+    fprintf(stderr, "jail: could not become uid %lu alone\n", parsed);
+    return 126;
+  }
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    /* ESRCH: nothing of the uid is left, not even a zombie. */
+    if (kill(-1, SIGKILL) != 0 && errno == ESRCH) return 0;
+    if (!uid_has_live_process(uid)) return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec > 5) return 1;
+    sched_yield();
+  }
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--kill-uid") == 0) return kill_every_process_of(argv[2]);
   const char *rw[MAX_PATHS], *ro[MAX_PATHS];
   int rw_count = 0, ro_count = 0, view = 0;
   const char *uid = NULL, *cpu = NULL, *as = NULL, *nproc = NULL, *nofile = NULL, *fsize = NULL;
@@ -293,12 +360,10 @@ int main(int argc, char **argv) {
   limit(RLIMIT_NOFILE, nofile);
   limit(RLIMIT_FSIZE, fsize);
 
+  /* The harness asks for a uid only where it can be had (real root): never run on as root. */
   if (uid && geteuid() == 0) {
     uid_t id = (uid_t)strtoul(uid, NULL, 10);
-    /* In a user namespace only our own uid is mapped: keep it. */
-    if (setgroups(0, NULL) == 0 && setgid(id) == 0) {
-      if (setuid(id) != 0) die("setuid");
-    }
+    if (setgroups(0, NULL) != 0 || setgid(id) != 0 || setuid(id) != 0) die("become the student's uid");
   }
   /* After the uid change, so that it counts the new uid's processes. */
   limit(RLIMIT_NPROC, nproc);
