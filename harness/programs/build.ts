@@ -270,11 +270,10 @@ export async function buildProgram(
   };
   let chosen = choice.language;
   let run = await compile(chosen);
-<<<<<<< HEAD
-  if (chosen === "c" && !choice.stated && !run.timedOut && run.missing.length > 0 && hasPythonPair(dir)) {
-=======
-  if (chosen === "c" && !run.timedOut && !run.overCap && run.missing.length > 0 && hasPythonPair(sources)) {
->>>>>>> main
+  if (
+    chosen === "c" && !choice.stated && !run.timedOut && !run.overCap && run.missing.length > 0 &&
+    hasPythonPair(sources)
+  ) {
     // A Makefile that builds neither program beside server.py and client.py
     // is the Python lab's (a skeleton's Makefile left in place).
     notes.length = 0; // the choice of C said above is undone

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { labPaths, REPO_ROOT } from "../config/labs.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
 import { run, serveDirectory } from "./testing_workflow.ts";
 
 /**
@@ -116,6 +117,8 @@ Deno.test("README commands: as written, in this checkout, in an installed packag
 
     // A student repository: the template README's commands, and the README's Students commands.
     const lab = "client-server";
+    const task = await loadTaskConfig(labPaths(lab).taskYaml);
+    const labMaximum = task.checks.reduce((sum, check) => sum + check.points, 0);
     const student = join(dir, "student");
     const url = `http://127.0.0.1:${server.port}/${filename}`;
     const made = await run(
@@ -144,7 +147,7 @@ Deno.test("README commands: as written, in this checkout, in an installed packag
       assert.ok(result.code <= 1, `${command}:\n${result.stdout}${result.stderr}`);
       const scored = SCORE.exec(result.stdout) ?? /Score: (\d+)\/(\d+)/.exec(result.stdout);
       assert.ok(scored, `${command}:\n${result.stdout}`);
-      if (!/--only/.test(command)) assert.equal(Number(scored[2]), 21, `${lab}'s maximum`);
+      if (!/--only/.test(command)) assert.equal(Number(scored[2]), labMaximum, `${lab}'s maximum`);
       void comment;
     }
     // No student-facing file tells students to run deno task.
