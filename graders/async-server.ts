@@ -33,7 +33,13 @@ import { ASYNC_SERVER_SETTINGS } from "./async-server/settings.ts";
 import type { AsyncServerContext } from "./async-server/settings.ts";
 import { clientChecks } from "./async-server/client_checks.ts";
 import { throughputChecks } from "./async-server/throughput.ts";
-import { requireEpollWaits, requireForkPerClient, requireNoZombies } from "./async-server/structure.ts";
+import { requireEpollWaits, requireForkPerClient } from "./async-server/structure.ts";
+import {
+  requireChildrenReaped,
+  requireOneProcessAgain,
+  requireParentIdles,
+  requireRunning,
+} from "./async-server/lifecycle.ts";
 import {
   bytesInFlight,
   scaledDownNote,
@@ -42,7 +48,8 @@ import {
   whileServerReads,
 } from "./async-server/transfers.ts";
 
-const SMALL_UPLOAD = 256 << 10;
+/** The uploads of the checks that look at the server between uploads: an odd size, a multiple of no buffer. */
+const SMALL_UPLOAD = (256 << 10) - 12345;
 /** The first upload of `concurrent-uploads`, stalled halfway while a second one goes through. */
 const FIRST_UPLOAD = 2 << 20;
 /** How much a stalled client sends before going silent: enough for any server to see it readable. */
@@ -112,6 +119,11 @@ export default defineGrader({
     "single-upload": check({
       title: 'The server takes in a whole upload (1 GiB if its pace allows), prints "Received" and closes',
       run: async (t) => {
+        // Tolerances: an upload fails only after a whole step in which the server read nothing, and a
+        // server too slow for upload_budget_ms is verified on a halving of the upload. Spec section 3:
+        // "The upstream skeleton's provided receive loop reads 10 bytes at a time ... on purpose:
+        // correctness checks must not fail it for slowness" and "a slower server may be verified on a
+        // smaller upload, and the report says so".
         const server = await t.startServer(t.submission);
         const total = t.settings.upload_bytes;
         const peer = await t.connect({ label: "uploader" });
@@ -143,6 +155,8 @@ export default defineGrader({
     "concurrent-uploads": check({
       title: "A second upload completes while a first client is stalled mid-upload",
       run: async (t) => {
+        // Tolerance: the second upload may be slow (a step without progress fails it, not a deadline), as
+        // in single-upload. Spec: "a second client's upload proceeds while the first one is still connected".
         const server = await t.startServer(t.submission);
         const size = t.settings.concurrent_upload_bytes;
         // The first upload need not be large: only the second must outgrow the socket buffers.
@@ -180,17 +194,64 @@ export default defineGrader({
     }),
 
     "no-zombies": check({
-      title: "Finished children are reaped (no zombies)",
+      title: "Every finished child is reaped, the first as well as the last (no zombie stays)",
       run: async (t) => {
         const server = await t.startServer(t.submission);
-        for (let i = 1; i <= 3; i++) await smallUpload(t, server, `client ${i}`);
-        await requireNoZombies(t, server, "3 uploads");
+        // Tolerance: a zombie seen after one upload is not a fault, one still there after the next is.
+        // Spec section 3: "a zombie that stays across later uploads is a fault; one not yet reaped at
+        // the moment of looking is not" (details: requireChildrenReaped).
+        await requireChildrenReaped(t, server, 3, (n) => smallUpload(t, server, `client ${n}`));
+      },
+    }),
+
+    "children-exit": check({
+      title: "Each child exits after its upload: the server is one process again once every client is done",
+      run: async (t) => {
+        // No tolerance: "Each child exits after its upload: once every client is done, the server is one
+        // process again" (spec section 3). A zombie counts as exited: reaping is no-zombies'.
+        const server = await t.startServer(t.submission);
+        for (let i = 1; i <= 2; i++) await smallUpload(t, server, `client ${i}`);
+        await requireOneProcessAgain(t, server, "2 uploads");
+      },
+    }),
+
+    "parent-idles": check({
+      title: "The parent sleeps while a child uploads (the client is out of the parent's epoll set)",
+      run: async (t) => {
+        const server = await t.startServer(t.submission);
+        const client = await t.connect({ label: "uploader" });
+        const pattern = new UploadPattern(6);
+        await sendSteadily(t, client, pattern, 0, STALLED_AFTER);
+        const { handedOff } = await t.waitServedByChildren(server, [client]);
+        requireRunning(server, "once a client had sent the start of its upload");
+        if (client.received.ended || client.wasReset) {
+          return t.note(
+            "the server closed the connection before the parent could be watched: the upload checks judge that",
+          );
+        }
+        if (!handedOff) {
+          return t.note(
+            "no child process took the connection over, so there is no parent to watch beside one: forks-per-client judges that",
+          );
+        }
+        // Tolerance: fewer wake-ups than half the chunks (none expected; a stray signal or runtime timer is
+        // not the fault). Spec section 3: "removes it from epoll (it must not wake for a child's
+        // connection: the parent idles while children upload)" (details: requireParentIdles).
+        await requireParentIdles(
+          t,
+          server,
+          client,
+          STALLED_AFTER,
+          (from, to) => sendSteadily(t, client, pattern, from, to),
+        );
       },
     }),
 
     "descriptors-return": check({
       title: "The parent closes its copy of each connection (open files return to their count)",
       run: async (t) => {
+        // Tolerance: the count may take up to two steps to return (a child's exit, a reap, a close run
+        // after the Received line). Spec: "the parent ... closes its copy of each client socket".
         const server = await t.startServer(t.submission);
         await smallUpload(t, server, "first client");
         const before = server.openDescriptors()!;
@@ -207,6 +268,8 @@ export default defineGrader({
     "uses-epoll": check({
       title: "Structure: the server waits for clients in epoll_wait",
       run: async (t) => {
+        // Tolerance: epoll_pwait and epoll_pwait2 count as epoll_wait; only the server's own process is
+        // looked at (its children wait in recv). Spec: "waits for connections with epoll".
         const server = await t.startServer(t.submission);
         await requireEpollWaits(t, server, "before any client connected");
         await smallUpload(t, server, "client 1");
@@ -217,6 +280,9 @@ export default defineGrader({
     "forks-per-client": check({
       title: "Structure: each client is served by a child process of its own",
       run: async (t) => {
+        // Tolerance: the clients are looked at twice, silent and after their first bytes, because the lab's
+        // solution forks when a client's first bytes arrive ("Where the lab text is ambiguous, the upstream
+        // solutions' behaviour is correct"). Spec: "each client is served in its own child process (fork)".
         const server = await t.startServer(t.submission);
         const clients: [TcpPeer, TcpPeer] = [
           await t.connect({ label: "first client" }),

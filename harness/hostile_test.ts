@@ -55,7 +55,7 @@ Deno.test("hostile submissions: reported on time, exit 1, nothing left behind, n
     const names = Object.keys(MENTIONS);
     const results: string[] = [];
     // A fork bomb's processes take the CPU from whatever runs beside it (its
-    // process count is capped, its CPU share is not): it is graded alone, so
+    // process count is capped, its CPU share only where cgroups are): it is graded alone, so
     // that no other fixture's 5 s build budget runs out beside it.
     const batches = [["fork-bomb"], ...chunks(names.filter((name) => name !== "fork-bomb"), 3)];
     for (const batch of batches) {

@@ -24,10 +24,32 @@ import {
 import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
 import { chooseUploadSize, MiB, scaledDownNote } from "./transfers.ts";
 
+/**
+ * Taken off a power-of-two size to make it a multiple of no buffer size:
+ * a client that pads its last chunk to a whole buffer then sends more than
+ * the file (spec section 3: "exactly its bytes whatever its size").
+ */
+const UNALIGNED_BY = 12345;
+
+/**
+ * `size` made odd, a multiple of no buffer size, by taking
+ * {@link UNALIGNED_BY} off (a size already odd is kept).
+ *
+ * @example
+ * ```ts
+ * import { unaligned } from "./client_checks.ts";
+ * unaligned(16 << 20); // 16764871
+ * ```
+ */
+export function unaligned(size: number): number {
+  if (size % 2 === 1) return size;
+  return size > 2 * UNALIGNED_BY ? size - UNALIGNED_BY : size - 1;
+}
+
 /** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
 const CLIENT_PROBE_BYTES = 16 * MiB;
 /** The file of `client-progress`: room for the lab's client to print twice (it does every 10 MB). */
-const PROGRESS_FILE_BYTES = 24 * MiB;
+const PROGRESS_FILE_BYTES = unaligned(24 * MiB);
 
 /**
  * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
@@ -62,10 +84,13 @@ export async function startClient(t: AsyncServerContext) {
 
 /**
  * Runs the client on a `test-file.txt` of `size` bytes and requires every
- * byte to arrive, in order, none twice. With `withinMs`, stops checking
- * there (the budget of the grading, not a verdict: a client whose pace
- * fell is not failed for it). Returns the bytes checked and the client's
- * pace in bytes per second.
+ * byte to arrive, in order, none twice, and nothing after the last: the
+ * connection is read on to the client's end of file (or until it has sent
+ * nothing for a step: whether it closes is `client-closes`' to judge), so
+ * a client that pads its last chunk sends more than the file. With
+ * `withinMs`, stops checking there (the budget of the grading, not a
+ * verdict: a client whose pace fell is not failed for it). Returns the
+ * bytes checked and the client's pace in bytes per second.
  */
 async function requireWholeFile(
   t: AsyncServerContext,
@@ -79,9 +104,18 @@ async function requireWholeFile(
   const got = await receiveUpload(peer.conn, size, pattern, {
     timeoutMs: withinMs,
     stallMs: t.step,
-    stopAtSize: true,
     onProgress: (received) => t.progress("client upload", received, size),
   }).catch((error) => ({ bytes: 0, ms: 0, stopped: String(error), closed: false, mismatchAt: undefined }));
+  // Bytes after the file's end are reported as such, whatever they hold (a padded chunk's stale bytes).
+  require(
+    got.bytes <= size,
+    `the client sent more than the ${size} bytes of test-file.txt: ${
+      got.mismatchAt !== undefined && got.mismatchAt < size
+        ? "part of the file was lost or sent twice, and "
+        : ""
+    }${got.bytes - size} bytes or more came after the file's last byte`,
+    "send exactly the bytes read() returned: the file's last chunk is shorter than the buffer, so send n bytes, not sizeof buffer",
+  );
   if (got.mismatchAt !== undefined) {
     throw new CheckFailure(
       `the bytes received differ from test-file.txt from byte ${got.mismatchAt} on (${
@@ -90,11 +124,6 @@ async function requireWholeFile(
       "send() may send fewer bytes than asked (its return value says how many): loop until every byte of each chunk is sent",
     );
   }
-  require(
-    got.bytes <= size,
-    `the client sent ${got.bytes} bytes, more than the ${size} of test-file.txt`,
-    "send exactly the bytes read() returned, not the whole buffer",
-  );
   if (got.bytes < size && got.stopped !== "deadline") {
     const why = got.closed
       ? "before it closed the connection"
@@ -128,9 +157,15 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-sends-file": check({
     title: "Your client sends test-file.txt byte for byte, continuing short sends",
     run: async (t) => {
+      // Tolerances: a client too slow for upload_budget_ms is checked on a halving of upload_bytes (and
+      // the larger file only as far as twice the budget goes), never failed for its pace; a client that
+      // stops sending for a step is. Spec section 3: "a slower server may be verified on a smaller
+      // upload"; the client sends "exactly its bytes whatever its size (a short send is continued, not
+      // dropped; the last chunk is not padded)", hence the odd-sized probe read to its end.
       const total = t.settings.upload_bytes;
       const listener = t.listen();
-      const probe = Math.min(total, CLIENT_PROBE_BYTES);
+      // Odd whatever upload_bytes is: the padding of a last chunk shows only on a size that is no multiple of it.
+      const probe = unaligned(Math.min(total, CLIENT_PROBE_BYTES));
       const budgetMs = t.settings.upload_budget_ms;
       const { bytesPerSecond } = await requireWholeFile(t, listener, probe);
       const size = chooseUploadSize(total, bytesPerSecond, budgetMs, probe);
@@ -153,6 +188,7 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-closes": check({
     title: "Your client closes the connection and exits 0 once the file is sent",
     run: async (t) => {
+      // Tolerance: the client may take a step to exit once it has closed. Spec: "closes, and exits 0".
       const size = t.settings.concurrent_upload_bytes;
       const { client, got } = await uploadToTheEnd(t, size);
       require(
@@ -170,6 +206,8 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   "client-progress": check({
     title: "Your client prints its progress",
     run: async (t) => {
+      // Tolerance: any line holding a number counts as progress, whatever its words or unit. Spec: "prints
+      // progress lines (such as `Sent 10 MB`) as it goes".
       const size = PROGRESS_FILE_BYTES;
       const { client } = await uploadToTheEnd(t, size);
       await client.waitExit(t.step);

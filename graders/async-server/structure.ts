@@ -1,36 +1,27 @@
 /**
  * How the `async-server` grader sees the shape of a server without
  * changing what it does: where its threads wait, which processes hold its
- * connections, which of its children are left unreaped, all read from
- * `/proc`. Nothing here traces the server: under `ptrace` the SIGCHLD that
- * the lab's servers ignore would stop them, and their `epoll_wait` would
- * fail with EINTR where it never does unobserved.
+ * connections, all read from `/proc` (its children over time are
+ * lifecycle.ts's). Nothing here traces the server: under `ptrace` the
+ * SIGCHLD that the lab's servers ignore would stop them, and their
+ * `epoll_wait` would fail with EINTR where it never does unobserved.
  *
  * @module
  */
 
 import {
   acceptQueueLength,
-  allProcesses,
   CheckFailure,
   DeadlineError,
-  describeExit,
   EPOLL_WAIT_SYSCALLS,
   type LabProcess,
   pollUntil,
   require,
-  settle,
-  stderrExcerpt,
   type TcpPeer,
   treeBlocked,
 } from "../../harness/mod.ts";
 import type { AsyncServerContext } from "./settings.ts";
-
-/** Fails the check, saying how, if the server has exited. */
-function requireRunning(server: LabProcess, when: string): void {
-  if (server.running) return;
-  throw new CheckFailure(`${when}, the server ${describeExit(server.status!)}${stderrExcerpt(server)}`);
-}
+import { requireRunning } from "./lifecycle.ts";
 
 /**
  * Requires the server, once it is back to waiting, to wait in `epoll_wait`
@@ -167,46 +158,5 @@ export async function requireForkPerClient(
       threads > 1 ? ` (the server runs ${threads} threads: threads share its process)` : ""
     }: no child process of its own serves each client`,
     hint,
-  );
-}
-
-/**
- * Requires the server to leave at most one finished child unreaped (one
- * that it reaps the next time epoll_wait returns), once every child has
- * exited and the server waits again: from then on nothing in it runs to
- * reap them, so the count is final.
- *
- * @example
- * ```ts ignore
- * await requireNoZombies(t, server, "3 uploads");
- * ```
- */
-export async function requireNoZombies(
-  t: AsyncServerContext,
-  server: LabProcess,
-  after: string,
-): Promise<void> {
-  const pid = server.programPid()!;
-  const seen = await settle(
-    () => {
-      const all = allProcesses();
-      const children = all.filter((p) => p.ppid === pid);
-      return {
-        zombies: children.filter((p) => p.state === "Z").map((p) => p.pid),
-        running: children.filter((p) => p.state !== "Z").length,
-        waiting: treeBlocked(pid, all),
-      };
-    },
-    (state) => !server.running || (state.running === 0 && state.waiting),
-    2 * t.step,
-  );
-  requireRunning(server, `after ${after} were complete`);
-  const zombies = seen.value.zombies;
-  require(
-    zombies.length <= 1,
-    `after ${after} were complete, the server had ${zombies.length} zombie children (processes ${
-      zombies.join(", ")
-    }: exited, never reaped)`,
-    "reap children: a SIGCHLD handler calling waitpid(-1, NULL, WNOHANG) in a loop (epoll_wait then fails with EINTR: retry it)",
   );
 }

@@ -37,7 +37,16 @@ import type { TcpSocketInfo } from "../observe/sockets.ts";
 const TCP_LISTEN = "0A";
 const TCP_ESTABLISHED = "01";
 const TCP_SYN_SENT = "02";
+/**
+ * Run-queue wait of the harness between two looks past which it is taken to
+ * have been held back (half the stall watch's period): a wake-up on a busy
+ * but fair machine waits a scheduler slice (3 ms), one on an overloaded one
+ * tens of milliseconds.
+ */
+const HARNESS_HELD_BACK_MS = 5;
 import type { StallProbe } from "../observe/wait.ts";
+import { readRunQueue } from "../observe/run_queue.ts";
+import type { RunQueueReading } from "../observe/run_queue.ts";
 
 /**
  * The call `syscallLine` (a line of `/proc/PID/task/TID/syscall`) sleeps in
@@ -277,6 +286,8 @@ function harnessCaughtUp(
 export class ProgramStallProbe implements StallProbe {
   /** Whether this process is the runner inside a check's own PID namespace. */
   readonly #sandboxed: boolean;
+  /** The harness's run-queue wait at the last look, in nanoseconds. */
+  #harnessWaitedNs?: number;
 
   constructor(
     readonly programs: () => LabProcess[],
@@ -301,7 +312,7 @@ export class ProgramStallProbe implements StallProbe {
       return undefined;
     }
     const threads = lookAtThreads(pids);
-    if (!threads) return undefined;
+    if (!threads || this.#harnessHeldBack()) return undefined;
     const exited = programs.filter((p) => !p.running).map((p) => p.label);
     return {
       key: JSON.stringify([threads, exited]),
@@ -315,6 +326,32 @@ export class ProgramStallProbe implements StallProbe {
       },
       why: () => this.#explain(programs, threads),
     };
+  }
+
+  /**
+   * The run-queue waits of the programs the check started and of the
+   * harness's own process, which must run to see them. Not of their
+   * children: those compete with the program itself, and a hundred spinning
+   * ones must not stretch its deadlines (a load on the machine delays the
+   * program as much as its children).
+   */
+  runQueue(): RunQueueReading[] {
+    const pids = this.programs().filter((p) => p.running).map((p) => p.pid);
+    return [...readRunQueue("programs", pids), ...readRunQueue("harness", [Deno.pid])];
+  }
+
+  /**
+   * Whether the harness itself waited for a CPU for more than
+   * {@link HARNESS_HELD_BACK_MS} since the last look: on a loaded machine it
+   * may not yet have made the connection or sent the bytes a check asked for
+   * (the kernel has not seen them, so the programs wait for good), and
+   * nothing it awaits can be given up on until it has run.
+   */
+  #harnessHeldBack(): boolean {
+    const waitedNs = readRunQueue("harness", [Deno.pid]).reduce((sum, r) => sum + r.waitedNs, 0);
+    const grew = waitedNs - (this.#harnessWaitedNs ?? waitedNs);
+    this.#harnessWaitedNs = waitedNs;
+    return grew > HARNESS_HELD_BACK_MS * 1e6;
   }
 
   #watchedPids(programs: LabProcess[], all: ProcStat[]): number[] {

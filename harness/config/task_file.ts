@@ -52,6 +52,13 @@ const limitsSchema = z.object({
   memory_mb: z.number().int().positive().default(2048),
   /** Processes the student's programs may have at once (RLIMIT_NPROC). */
   processes: z.number().int().positive().default(128),
+  /**
+   * All student processes of one check together (and of the build): resident
+   * memory in MiB, where the kernel offers a memory cgroup. As much as one
+   * process may map, so a correct program never meets it, while sixteen
+   * processes cannot hold 8 GiB of the machine.
+   */
+  check_memory_mb: z.number().int().positive().default(2048),
   /** Per student process: open files (RLIMIT_NOFILE). */
   open_files: z.number().int().positive().default(1024),
   /** Per student process: largest file it may write, in MiB (RLIMIT_FSIZE). */

@@ -26,6 +26,7 @@ import type { CheckOutcome, RunnerSpec } from "./runner.ts";
 import { probeIsolation } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { RunnerPool } from "./runner_pool.ts";
+import { GradingCgroups } from "../sandbox/cgroups.ts";
 import { SetupError } from "../config/setup_error.ts";
 import { loadTaskConfig } from "./task_config.ts";
 import type { CheckConfig, TaskConfig } from "./task_config.ts";
@@ -92,6 +93,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const workDir = await Deno.makeTempDir({ prefix: `socklab-${options.lab}-` });
   let runners: RunnerPool | undefined;
   let jail: JailSpec | undefined;
+  let cgroups: GradingCgroups | { reason: string } | undefined;
   try {
     // Student code runs as another uid where the grader is root: it may pass
     // through to its own directories inside, and list or change nothing else.
@@ -108,6 +110,13 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       readable: pythonPrefixes(),
       limits: task.limits,
     };
+    // A CPU share of its own, and student programs capped per check, where the kernel offers cgroups.
+    cgroups = await GradingCgroups.open();
+    const checkCaps = {
+      memoryBytes: task.limits.check_memory_mb * 1024 * 1024,
+      processes: task.limits.processes,
+    };
+    const grading = cgroups instanceof GradingCgroups ? cgroups : undefined;
     const jobs = isolation.mode === "host"
       ? 1
       : Math.max(1, options.jobs ?? navigator.hardwareConcurrency ?? 2);
@@ -119,6 +128,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       scratchBytes: task.limits.scratch_mb * 1024 * 1024,
       scratchOwner: scratchOwner(jail),
       env: runnerEnvironment(),
+      cgroups: grading && { grading, checkCaps },
     });
     const [built, references] = await Promise.all([
       buildProgram(submission, workDir, {
@@ -126,7 +136,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         origin: "submission",
         name: "submission",
         isolation,
-        jail,
+        jail: { ...jail, cgroupProcs: grading?.group("build", checkCaps).procs },
         starterDir: paths.taskDir,
       }),
       buildReferences(paths.referenceDir, task, isolation),
@@ -138,6 +148,13 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       );
     }
     warnings.push(...isolationWarnings(isolation, jail));
+    if (!grading) {
+      warnings.push(
+        `checks share the CPU with everything else on this machine and their processes' memory is capped only one by one, because ${
+          (cgroups as { reason: string }).reason
+        }`,
+      );
+    }
     const context: RunContext = {
       task,
       paths,
@@ -172,6 +189,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ) {
       await removeLeftovers(jail.uid);
     }
+    if (cgroups instanceof GradingCgroups) await cgroups.close();
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 }
@@ -314,7 +332,11 @@ async function runOneCheck(
   // sees and writes only the scratch directory inside, a tmpfs of the sandbox.
   const runner = await context.runners.take();
   const { scratchDir } = runner;
-  const jail = { ...context.jail, readable: [...context.jail.readable ?? [], context.built.program!.dir] };
+  const jail = {
+    ...context.jail,
+    readable: [...context.jail.readable ?? [], context.built.program!.dir],
+    cgroupProcs: runner.cgroupProcs,
+  };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
   const leftMs = Math.round(context.deadline - performance.now());
   const checkTimeoutMs = Math.min(ownTimeoutMs, leftMs);

@@ -18,6 +18,8 @@ import { RUNNER_READY, RUNNER_RESULT } from "./runner.ts";
 import type { RunnerSpec } from "./runner.ts";
 import { lineSplitter, sandboxArgv } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
+import { joinPrefix } from "../sandbox/cgroups.ts";
+import type { GradingCgroups, GroupCaps } from "../sandbox/cgroups.ts";
 import { DeadlineError, withDeadline } from "../observe/wait.ts";
 
 /** What a check gives the runner it takes. */
@@ -55,6 +57,12 @@ export interface RunnerPoolOptions {
   scratchOwner: number;
   /** The runner's whole environment (nothing else of the grader's is passed). */
   env: Record<string, string>;
+  /**
+   * The grading's cgroups, if it has them: runners join its `harness` group,
+   * and the student programs of each runner's check a group of its own,
+   * capped as `checkCaps` says.
+   */
+  cgroups?: { grading: GradingCgroups; checkCaps: GroupCaps };
 }
 
 /** Characters of a runner's stderr kept for a report. */
@@ -78,6 +86,10 @@ export class SandboxedRunner {
    */
   readonly checkDir: string;
   readonly scratchDir: string;
+  /** The `cgroup.procs` files of the group its checks' student programs join (none without cgroups). */
+  readonly cgroupProcs: string[] = [];
+  readonly #cgroupName?: string;
+  readonly #cgroups?: GradingCgroups;
   readonly #child: Deno.ChildProcess;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   readonly #hostMode: boolean;
@@ -90,6 +102,8 @@ export class SandboxedRunner {
   #onLine: (line: string) => void = () => {};
   #waiters: (() => void)[] = [];
   #resultSeen = false;
+  /** Resolves once the runner has exited and its check's cgroup is empty and gone. */
+  readonly #ended: Promise<void>;
 
   constructor(graderModule: string, isolation: Isolation, options: RunnerPoolOptions) {
     this.checkDir = Deno.makeTempDirSync({ dir: options.workDir, prefix: "check-" });
@@ -119,7 +133,14 @@ export class SandboxedRunner {
       ...(this.#hostMode ? [] : ["--reuse"]),
     ];
     const scratch = { dir: this.scratchDir, bytes: options.scratchBytes, owner: options.scratchOwner };
-    const argv = sandboxArgv(command, isolation, scratch);
+    let argv = sandboxArgv(command, isolation, scratch);
+    if (options.cgroups) {
+      const { grading, checkCaps } = options.cgroups;
+      this.#cgroups = grading;
+      this.#cgroupName = this.checkDir.slice(this.checkDir.lastIndexOf("/") + 1);
+      this.cgroupProcs = grading.group(this.#cgroupName, checkCaps).procs;
+      argv = [...joinPrefix(grading.group("harness").procs), ...argv];
+    }
     this.#child = new Deno.Command(argv[0], {
       args: argv.slice(1),
       env: options.env,
@@ -138,12 +159,14 @@ export class SandboxedRunner {
     this.#readLines(this.#child.stderr, (line) => {
       this.#stderr = `${this.#stderr}${line}\n`.slice(-STDERR_KEPT);
     });
-    this.#child.status.then((status) => {
+    this.#ended = this.#child.status.then(async (status) => {
       this.#gone = true;
       this.#exitCode = status.code;
       // On the host, whatever the check left in the runner's process group goes too.
       if (this.#hostMode) this.#kill();
       this.#changed();
+      // And whatever its student programs started, daemons included, wherever they went.
+      if (this.#cgroupName) await this.#cgroups!.kill(this.#cgroupName).catch(() => {});
     });
   }
 
@@ -209,6 +232,7 @@ export class SandboxedRunner {
       this.#kill();
       await this.#child.status;
     }
+    await this.#ended;
     // On the host its scratch is no tmpfs that vanishes: nothing of it is left for the next check.
     if (this.#hostMode) await Deno.remove(this.checkDir, { recursive: true }).catch(() => {});
   }
@@ -267,6 +291,8 @@ export class RunnerPool {
   #free: SandboxedRunner[] = [];
   #checksLeft: number;
   #closed = false;
+  /** Runners being discarded: exiting, their check's cgroup emptied. */
+  #retiring: Promise<void>[] = [];
 
   constructor(
     readonly graderModule: string,
@@ -280,6 +306,8 @@ export class RunnerPool {
   /** A runner for one check: a free one that is ready (or starting), else a new one. */
   async take(): Promise<SandboxedRunner> {
     this.#checksLeft--;
+    // On the host, the check before must be gone, everything it started with it, before the next begins.
+    if (this.isolation.mode === "host") await Promise.all(this.#retiring.splice(0));
     for (;;) {
       this.#free = this.#free.filter((runner) => !runner.gone);
       const ready = this.#free.find((runner) => runner.available);
@@ -297,7 +325,7 @@ export class RunnerPool {
   /** Takes back a runner after its check: it serves another if it can. */
   give(runner: SandboxedRunner): void {
     if (this.#closed || runner.gone || this.isolation.mode === "host") {
-      runner.discard();
+      this.#retiring.push(runner.discard());
       if (this.#checksLeft > this.#free.length && !this.#closed) this.#free.push(this.#start());
       return;
     }
@@ -308,7 +336,7 @@ export class RunnerPool {
   async close(): Promise<void> {
     this.#closed = true;
     const free = this.#free.splice(0);
-    await Promise.all(free.map((runner) => runner.discard()));
+    await Promise.all([...free.map((runner) => runner.discard()), ...this.#retiring.splice(0)]);
   }
 
   #start(): SandboxedRunner {

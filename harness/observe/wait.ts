@@ -6,10 +6,15 @@
  * or as soon as nothing can bring the event any more: every program of the
  * check has exited or waits, without a timeout, for something only the
  * harness could give it (see {@link watchStalls}). These helpers are the
- * only places that own a timer.
+ * only places that own a timer. A wait's deadline counts the time the
+ * awaited programs could run: it is extended by their run-queue delay
+ * (see `run_queue.ts`), so that load never turns into a failure.
  *
  * @module
  */
+
+import { StepDeadline } from "./run_queue.ts";
+import type { RunQueueSource } from "./run_queue.ts";
 
 /** Raised when an awaited event did not happen before its deadline. */
 export class DeadlineError extends Error {
@@ -53,6 +58,8 @@ export interface StallProbe {
    * for people.
    */
   still(): { key: string; confirm: () => boolean; why: () => string } | undefined;
+  /** The run-queue waits of the check's programs and of the harness (extends step deadlines). */
+  runQueue?: RunQueueSource;
 }
 
 /** Milliseconds between two looks of the stall watch. */
@@ -112,6 +119,12 @@ export async function holdingStalls<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** Where the check's run-queue waits are read, if its probe can tell. */
+function runQueueSource(): RunQueueSource | undefined {
+  const probe = stallProbe;
+  return probe?.runQueue && (() => probe.runQueue!());
+}
+
 /** Calls `onStall` once, when nothing can happen any more; returns how to stop listening. */
 function onStall(onStall: (why: string) => void): () => void {
   if (!stallProbe) return () => {};
@@ -158,7 +171,26 @@ export function awaitEvent<T>(promise: Promise<T>, ms: number, what: string): Pr
   const stalled = new Promise<never>((_, reject) => {
     stop = onStall((why) => reject(new StalledError(what, ms, why)));
   });
-  return withDeadline(Promise.race([promise, stalled]), ms, what).finally(stop);
+  return withStepDeadline(Promise.race([promise, stalled]), ms, what).finally(stop);
+}
+
+/**
+ * Like {@link withDeadline}, but the deadline is a {@link StepDeadline}:
+ * extended by the time the check's programs and the harness waited for a
+ * CPU meanwhile.
+ */
+function withStepDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const deadline = new StepDeadline(ms, runQueueSource());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    const look = () => {
+      const left = deadline.remainingMs();
+      if (left <= 0) reject(new DeadlineError(what, ms));
+      else timer = setTimeout(look, left);
+    };
+    timer = setTimeout(look, ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -214,7 +246,7 @@ export async function pollUntil<T>(
   options: PollOptions,
 ): Promise<T> {
   const interval = options.intervalMs ?? 5;
-  const giveUpAt = performance.now() + options.timeoutMs;
+  const deadline = new StepDeadline(options.timeoutMs, runQueueSource());
   let stalledBecause: string | undefined;
   const stop = onStall((why) => stalledBecause = why);
   try {
@@ -223,7 +255,7 @@ export async function pollUntil<T>(
       const value = await probe();
       if (value !== undefined) return value;
       if (stalled !== undefined) throw new StalledError(options.what, options.timeoutMs, stalled);
-      if (performance.now() >= giveUpAt) {
+      if (deadline.remainingMs() <= 0) {
         throw new DeadlineError(options.what, options.timeoutMs);
       }
       await new Promise((resolve) => setTimeout(resolve, interval));

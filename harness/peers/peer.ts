@@ -11,7 +11,7 @@ import { quoteExcerpt } from "../programs/process.ts";
 import { ExpectError, TextStream } from "../programs/stream.ts";
 import { resetConnection } from "./tcp_reset.ts";
 import type { Transcript } from "../observe/transcript.ts";
-import { awaitEvent, DeadlineError, formatMs, StalledError } from "../observe/wait.ts";
+import { awaitEvent, DeadlineError, formatMs, holdingStalls, StalledError } from "../observe/wait.ts";
 
 /** The loopback address every lab uses. */
 export const LOOPBACK = "127.0.0.1";
@@ -67,8 +67,10 @@ export class TcpPeer {
   ): Promise<TcpPeer> {
     const remote = options.remote ?? "server";
     try {
+      // Held: until Deno has made the connection, the stall watch cannot see it (under load
+      // that may take longer than the watch's looks, and a server waiting for it looked stuck).
       const conn = await awaitEvent(
-        Deno.connect({ hostname: LOOPBACK, port }),
+        holdingStalls(Deno.connect({ hostname: LOOPBACK, port })),
         options.timeoutMs,
         `a connection to ${LOOPBACK}:${port}`,
       );

@@ -9,6 +9,7 @@
  */
 
 import { join } from "node:path";
+import { jailCgroupArgs } from "./cgroups.ts";
 
 /** How student programs are confined in one grading. */
 export interface JailSpec {
@@ -28,6 +29,12 @@ export interface JailSpec {
   readOnlyFilesystem: boolean;
   /** Shown read-only in the view besides the system directories: the built submission, an interpreter. */
   readable?: string[];
+  /**
+   * The `cgroup.procs` files of the group the program joins before it runs
+   * (its check's or the build's: a memory and a process cap for all of them
+   * together, see `cgroups.ts`); none where cgroups cannot be had.
+   */
+  cgroupProcs?: string[];
   /** The resource limits of each student process (`task.yaml` `limits` fits). */
   limits: JailLimits;
 }
@@ -102,7 +109,7 @@ export function gradingUid(pid = Deno.pid, index = 0): number {
  */
 export function jailCommand(spec: JailSpec, writable: string[]): string[] {
   const mib = 1024 * 1024;
-  const argv = [join(spec.nativeDir, "jail")];
+  const argv = [join(spec.nativeDir, "jail"), ...jailCgroupArgs(spec.cgroupProcs)];
   if (spec.readOnlyFilesystem) {
     argv.push("--view", "--tmp-size", String(spec.limits.scratch_mb * mib));
     for (const dir of writable) argv.push("--rw", dir);
