@@ -9,7 +9,6 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { labPaths, REPO_ROOT } from "../config/labs.ts";
 import { loadTaskConfig } from "../engine/task_config.ts";
 import { reporterFigures, reporterInput, run, runWorkflow, serveDirectory } from "./testing_workflow.ts";
@@ -82,20 +81,15 @@ Deno.test("template end to end: npm pack, a tarball URL on 127.0.0.1, socklab te
     const scoreLine = /Score: (\d+)\/(\d+) \((\d+)\/(\d+) checks passed/.exec(grade.log);
     assert.ok(scoreLine, grade.log);
     const [score, max] = [Number(scoreLine[1]), Number(scoreLine[2])];
-    // What the fixture's expected.yaml says it fails, priced by task.yaml.
+    // The maximum is task.yaml's; the score is socklab's own, whatever the fixture's verdicts are today.
     const task = await loadTaskConfig(labPaths(LAB).taskYaml);
-    const fails: string[] = parse(await Deno.readTextFile(join(FIXTURE, "expected.yaml"))).fails;
     const scored = task.checks.filter((check) => !(check.advice && check.points === 0));
-    const sum = (checks: { points: number }[]) => checks.reduce((total, check) => total + check.points, 0);
-    const expectedMax = sum(task.checks);
-    assert.deepEqual([score, max], [
-      expectedMax - sum(task.checks.filter((c) => fails.includes(c.id))),
-      expectedMax,
-    ]);
+    assert.equal(max, task.checks.reduce((total, check) => total + check.points, 0));
     assert.ok(score < max, "a partial score");
 
     const [passed, checks] = [Number(scoreLine[3]), Number(scoreLine[4])];
-    assert.deepEqual([passed, checks], [scored.filter((c) => !fails.includes(c.id)).length, scored.length]);
+    assert.equal(checks, scored.length);
+    assert.ok(passed < checks);
     const figures = reporterFigures(reporterInput(result.reporterRunners, result.reporterEnv));
     // Every figure the reporter prints: Points (what Classroom records), the table's total, the tests passed.
     assert.deepEqual(figures.points, { total: score, max });
