@@ -49,7 +49,16 @@ function denoExecutable() {
 }
 
 /** What the harness needs of the package, as files to copy (npm's `files` list decides what is there). */
-const RUNTIME_ENTRIES = ["bin", "deno.json", "package.json", "harness", "graders", "tasks", "reference"];
+const RUNTIME_ENTRIES = [
+  "bin",
+  "deno.json",
+  "package.json",
+  "socklab-lock.json", // npm pack's copy of package-lock.json, for the Gradescope zip
+  "harness",
+  "graders",
+  "tasks",
+  "reference",
+];
 
 /**
  * Where the harness runs from. Deno refuses to strip the types of a .ts file

@@ -1,5 +1,5 @@
 /**
- * `deno task grade-all DIR …` grades a whole class; `deno task merge-grades
+ * `socklab grade-all DIR …` grades a whole class; `socklab merge-grades
  * OUT… --out DIR` joins the outputs of sharded runs.
  *
  * @module
@@ -15,7 +15,7 @@ import type { BatchProgress, ClassFileOptions } from "../batch/run.ts";
 import { visibleText } from "../formats/common.ts";
 import { safeForWorkflowLog, stopCommandsToken, underGithubRunner } from "../formats/workflow_log.ts";
 
-const GRADE_ALL_USAGE = `Usage: deno task grade-all <DIR> [options]
+const GRADE_ALL_USAGE = `Usage: socklab grade-all <DIR> [options]
 
 Grades every student of a class. Each subdirectory of DIR is one student's
 submission: one folder per lab inside it (alice/client-server/), or, when a
@@ -34,19 +34,19 @@ Options:
   -h, --help       this help
 
 Examples:
-  deno task grade-all submissions/ --lab client-server --out grades/
-  deno task grade-all submissions/ --shard 1/4 --out grades-1/
+  socklab grade-all submissions/ --lab client-server --out grades/
+  socklab grade-all submissions/ --shard 1/4 --out grades-1/
 
 A rerun skips every submission whose files, and whose grader, are unchanged.`;
 
-const MERGE_USAGE = `Usage: deno task merge-grades <OUT>... --out DIR
+const MERGE_USAGE = `Usage: socklab merge-grades <OUT>... --out DIR
 
 Joins the outputs of sharded grade-all runs into one gradebook.csv,
 class-report.html and feedback/ (and one reports/ tree) in DIR. Takes
 --roster, --known and --similarity as grade-all does.
 
 Example:
-  deno task merge-grades grades-1/ grades-2/ grades-3/ grades-4/ --out grades/`;
+  socklab merge-grades grades-1/ grades-2/ grades-3/ grades-4/ --out grades/`;
 
 /**
  * Runs `grade-all` or `merge-grades`; returns the exit status (0 done, 2 usage).

@@ -20,7 +20,8 @@ import { progressLine } from "../formats/text.ts";
 import { safeForWorkflowLog } from "../formats/workflow_log.ts";
 import { EXIT, gradeLabs, labSelection } from "../engine/grade_labs.ts";
 import type { LabSelection, LabsRequest } from "../engine/grade_labs.ts";
-import { knownLabs } from "../config/labs.ts";
+import { knownLabs, labPaths } from "../config/labs.ts";
+import { join } from "node:path";
 import { TransferDisplay } from "./progress_display.ts";
 import { hiddenFromStudents } from "../report/model.ts";
 import type { CheckReport } from "../report/model.ts";
@@ -40,6 +41,8 @@ graded one after the other, each reported on its own, their points summed.
 Options:
   --submission DIR   the submission to grade (default: the grader's tasks/<lab>/, the starter code);
                      with several labs, a directory with one subdirectory per lab (DIR/<lab>/)
+  --reference LANG   grade the reference solution the grader ships, c or python (instead of
+                     --submission; works from an installed package too)
   --only ID,ID       run only these checks (with several labs: in every lab that has them)
   --task FILE        use this task.yaml instead of tasks/<lab>/task.yaml (try new points or limits;
                      one lab only)
@@ -67,7 +70,8 @@ workflow command: it is escaped, and text for people is fenced with
 
 Examples:
   socklab grade client-server
-  socklab grade client-server --submission reference/client-server/c
+  socklab grade client-server --submission .        # the lab in the current directory
+  socklab grade client-server --reference c         # the shipped C reference: full marks
   socklab grade client-server --only build,server-with-c-client --verbose
   socklab grade client-server --format json --output report.json
   socklab grade client-server --quiet
@@ -151,6 +155,7 @@ function parseCommandLine(args: string[]): GradeCommand | number {
       allowPositionals: true,
       options: {
         submission: { type: "string" },
+        reference: { type: "string" },
         task: { type: "string" },
         only: { type: "string" },
         format: { type: "string", default: "text" },
@@ -198,10 +203,16 @@ function parseCommandLine(args: string[]): GradeCommand | number {
     return usageError("--task replaces the task.yaml of one lab: grade one lab with it");
   }
   if (selection.labs.length === 0) return usageError(`no lab named in '${target}'`);
+  let submission = values.submission;
+  if (values.reference !== undefined) {
+    const reference = referenceSubmission(selection, values.reference, submission);
+    if (typeof reference === "number") return reference;
+    submission = reference;
+  }
   return {
     selection,
     labs: {
-      submission: values.submission,
+      submission,
       only: values.only?.split(",").map((s) => s.trim()).filter(Boolean),
       jobs,
       settings,
@@ -212,6 +223,36 @@ function parseCommandLine(args: string[]): GradeCommand | number {
     quiet: values.quiet!,
     verbose: values.verbose!,
   };
+}
+
+/** The directory of the shipped reference `language` of the one lab selected, or a usage error's status. */
+function referenceSubmission(
+  selection: LabSelection,
+  language: string,
+  submission?: string,
+): string | number {
+  if (submission !== undefined) {
+    return usageError("--reference and --submission each name what to grade: give one");
+  }
+  if (selection.multiLab) return usageError("--reference grades the reference of one lab: name one lab");
+  const { referenceDir } = labPaths(selection.labs[0]);
+  let languages: string[];
+  try {
+    languages = [...Deno.readDirSync(referenceDir)].filter((entry) => entry.isDirectory).map((entry) =>
+      entry.name
+    )
+      .sort();
+  } catch {
+    languages = [];
+  }
+  if (!languages.includes(language)) {
+    return usageError(
+      `--reference takes the language of a shipped reference of ${selection.labs[0]}: ${
+        languages.join(" or ")
+      }`,
+    );
+  }
+  return join(referenceDir, language);
 }
 
 /** Prints and writes a run's output; returns 0, or 2 when a file could not be written. */

@@ -125,7 +125,7 @@ connection on \`127.0.0.1:5000\`. (Python is accepted too: \`server.py\` and
   prints it. At the end of its input it closes the connection and exits with
   status 0.
 
-Build with \`make\`, then check your work with \`npx socklab grade ${lab}\`.
+Build with \`make\`, then check your work with \`npx socklab grade ${lab} --submission .\`.
 `;
 }
 

@@ -276,7 +276,7 @@ export function cStarter(lab: string, role: "server" | "client"): string {
   return `/*
  * ${lab} lab: the ${role}. See README.md for what it must do.
  *
- * Build with \`make\`, then check your work with \`npx socklab grade ${lab}\`.
+ * Build with \`make\`, then check your work with \`npx socklab grade ${lab} --submission .\`.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -40,8 +40,14 @@ Deno.test("setup error, classroom under GitHub Actions: result= in GITHUB_OUTPUT
       GITHUB_STEP_SUMMARY: join(dir, "summary"),
     });
     assert.equal(run.code, 2, run.stderr);
-    const line = (await Deno.readTextFile(output)).trim();
+    const [line, ...perCheck] = (await Deno.readTextFile(output)).trim().split("\n");
     assert.match(line, /^result=[A-Za-z0-9+/]+=*$/);
+    // The per-check runners' payloads say the same: errors worth 0.
+    assert.ok(perCheck.length > 0);
+    for (const runner of perCheck) {
+      const one = JSON.parse(decodeBase64(runner.slice(runner.indexOf("=") + 1))) as ClassroomResult;
+      assert.deepEqual(one.tests.map((t) => [t.status, t.score]), [["error", 0]]);
+    }
     const payload = JSON.parse(decodeBase64(line.slice("result=".length))) as ClassroomResult;
     assert.equal(payload.status, "error");
     assert.equal(payload.max_score, MAX);

@@ -11,10 +11,9 @@
 
 import { parseArgs } from "node:util";
 import { writeGradescopeZip } from "../ship/gradescope_bundle.ts";
-import { defaultPackageSpec } from "../ship/package_info.ts";
 import { TemplateError, WORKFLOW_PATH, writeStudentTemplate } from "../ship/template.ts";
 
-const USAGE = `Usage: socklab template <lab> <DIR> [--package SPEC]
+const USAGE = `Usage: socklab template <lab> <DIR> --package SPEC
        socklab gradescope <lab> <OUT.zip>
 
 template    writes a student repository for a GitHub Classroom assignment into DIR
@@ -22,16 +21,20 @@ template    writes a student repository for a GitHub Classroom assignment into D
             package.json pinning the grader, and ${WORKFLOW_PATH}, which
             installs the grader at that version and grades the repository.
             No reference solution, grader source or task.yaml.
-  --package SPEC   what the workflow and package.json install (default: ${defaultPackageSpec()});
-                   one version only: name@X.Y.Z, a .tgz path or URL, or a git URL with #tag
+  --package SPEC   the published grader the workflow and package.json install (required),
+                   one version only: socklab@X.Y.Z from a registry, the https URL of a
+                   tarball made with npm pack, or a git URL pinned to a full commit
+                   (github:ORG/socklab#<40 hex digits>). A local path, a branch, a tag,
+                   a range or a bare name is refused.
 
 gradescope  writes the autograder zip to upload to Gradescope: setup.sh,
             run_autograder and this grader with its task.yaml (points as you
             set them, limits fitted to Gradescope's default container).
 
 Examples:
-  socklab template client-server ../client-server-template
+  socklab template client-server ../client-server-template --package socklab@0.1.0
   socklab template client-server out/ --package https://example.org/socklab-0.1.0.tgz
+  socklab template client-server out/ --package github:course/socklab#<full commit hash>
   socklab gradescope client-server autograder.zip`;
 
 /**

@@ -138,6 +138,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         name: "submission",
         isolation,
         jail: { ...jail, cgroupProcs: grading?.group("build", checkCaps).procs },
+        starterDir: paths.taskDir,
       }),
       buildReferences(paths.referenceDir, task, isolation),
     ]);

@@ -239,3 +239,94 @@ function runStatus(checks: CheckReport[]): ClassroomStatus {
 function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
+
+/** A check as {@link classroomRunners} needs it: from task.yaml (template) or a report (grading). */
+export interface RunnerCheck {
+  id: string;
+  /** Reported, not scored (advice worth 0 points): no runner, as socklab's count leaves it out. */
+  reportedOnly: boolean;
+  /** Kept from students: a runner named `hiddenN`, its test named "hidden check N". */
+  hidden: boolean;
+}
+
+/**
+ * The reporter's runners for one lab: one per scored check, in task order,
+ * so that every figure the reporter prints is socklab's. The reporter prints
+ * for each runner its share of passed tests times the runner's max_score
+ * (one test per runner: the check's points, all or nothing, as socklab
+ * scores), sums those in its table, counts "tests passed" over every test
+ * of every runner (socklab's "checks passed", which leaves advice out), and
+ * sends Classroom the sum of the tests' `score`. A runner id has letters
+ * and digits only (the reporter reads `<ID IN UPPER CASE>_RESULTS`).
+ *
+ * @example
+ * ```ts
+ * import { classroomRunners } from "./classroom.ts";
+ * classroomRunners([{ id: "single-upload", reportedOnly: false, hidden: false }]);
+ * // [{ runner: "singleupload", checkId: "single-upload" }]
+ * ```
+ */
+export function classroomRunners(checks: RunnerCheck[]): { runner: string; checkId: string }[] {
+  const taken = new Set(["result"]);
+  let hiddenCount = 0;
+  return checks.filter((check) => !check.reportedOnly).map((check) => {
+    const base = check.hidden ? `hidden${++hiddenCount}` : check.id.replace(/[^A-Za-z0-9]/g, "") || "check";
+    let runner = base;
+    for (let n = 2; taken.has(runner.toLowerCase()); n++) runner = `${base}${n}`;
+    taken.add(runner.toLowerCase());
+    return { runner, checkId: check.id };
+  });
+}
+
+/**
+ * One `GITHUB_OUTPUT` line per runner of {@link classroomRunners}: the
+ * runner id, `=`, the base64 payload of that check alone (a lab graded on
+ * its own; several labs get none, and their workflow reads `result`).
+ *
+ * @example
+ * ```ts ignore
+ * import { classroomRunnerOutputLines } from "./classroom.ts";
+ * classroomRunnerOutputLines(report); // "build=eyJ2…\nsingleupload=eyJ2…\n…"
+ * ```
+ */
+export function classroomRunnerOutputLines(input: Reports): string {
+  if (isMultiLab(input)) return "";
+  const [report] = reportList(input);
+  const runners = classroomRunners(report.checks.map((check) => ({
+    id: check.id,
+    reportedOnly: check.advice ?? false,
+    hidden: hiddenFromStudents(check),
+  })));
+  const byId = new Map(report.checks.map((check) => [check.id, check]));
+  const hiddenNames = new Map(
+    runners.filter(({ runner }) => /^hidden\d+$/.test(runner)).map(({ runner, checkId }) => [
+      checkId,
+      `hidden check ${runner.slice("hidden".length)}`,
+    ]),
+  );
+  return runners.map(({ runner, checkId }) => {
+    const check = byId.get(checkId)!;
+    const hiddenName = hiddenNames.get(checkId);
+    const test: ClassroomTest = {
+      name: hiddenName ?? checkName(report, check, false),
+      status: classroomStatus(check.status),
+      score: check.points,
+      max_score: check.max_points,
+      message: hiddenName
+        ? "Your instructor sees the result of this check."
+        : shorten(checkMessage(check), MESSAGE_CAP_FLOOR * 10),
+      test_code: hiddenName || check.status === "pass" ? "" : rerunCommand(report.lab, check.id),
+      filename: "",
+      line_no: 0,
+      execution_time: Math.round(check.duration_ms) / 1000,
+      duration: Math.round(check.duration_ms),
+    };
+    const payload: ClassroomResult = {
+      version: 1,
+      status: test.status,
+      max_score: check.max_points,
+      tests: [test],
+    };
+    return `${runner}=${encodeBase64(JSON.stringify(payload))}\n`;
+  }).join("");
+}

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { classroomOutputLine } from "./classroom.ts";
+import { classroomOutputLine, classroomRunnerOutputLines } from "./classroom.ts";
 import type { Reports } from "../report/model.ts";
 import { githubAnnotations, githubStepSummary, onGithubActions } from "./github.ts";
 import { RENDERERS } from "./mod.ts";
@@ -145,7 +145,11 @@ export function planDelivery(input: Reports, request: DeliveryRequest, env: Outp
     });
   }
   if (request.format === "classroom" && onGithubActions(env) && env.GITHUB_OUTPUT) {
-    delivery.writes.push({ path: env.GITHUB_OUTPUT, text: classroomOutputLine(input), append: true });
+    delivery.writes.push({
+      path: env.GITHUB_OUTPUT,
+      text: classroomOutputLine(input) + classroomRunnerOutputLines(input),
+      append: true,
+    });
   }
 
   const annotations = onGithubActions(env) ? githubAnnotations(input) : "";

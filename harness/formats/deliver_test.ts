@@ -37,8 +37,15 @@ Deno.test("deliver: classroom under GitHub Actions appends result=<base64> to GI
   const plan = planDelivery(sampleReport(), { format: "classroom" }, GITHUB);
   const output = plan.writes.find((w) => w.path === "/gh/output")!;
   assert.equal(output.append, true);
-  const payload = JSON.parse(decodeBase64(output.text.replace(/^result=/, "").trim()));
+  const lines = output.text.trimEnd().split("\n");
+  assert.match(lines[0], /^result=/);
+  const payload = JSON.parse(decodeBase64(lines[0].replace(/^result=/, "")));
   assert.equal(payload.version, 1);
+  // Then one payload per scored check, named as the reporter's runners, worth the check's points.
+  const perCheck = lines.slice(1).map((line) => JSON.parse(decodeBase64(line.replace(/^[A-Za-z0-9]+=/, ""))));
+  assert.ok(perCheck.length > 0 && perCheck.every((result) => result.tests.length === 1));
+  const scored = sampleReport().checks.filter((check) => !check.advice);
+  assert.deepEqual(perCheck.map((result) => result.max_score), scored.map((check) => check.max_points));
   const [fence, firstLine] = plan.stdout.split("\n");
   assert.match(fence, /^::stop-commands::[0-9a-f]{32}$/, "the report is fenced");
   assert.equal(firstLine, "client-server: tasks/client-server (C)");

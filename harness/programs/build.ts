@@ -14,8 +14,10 @@ import { runSandboxed } from "../sandbox/sandbox.ts";
 import type { Isolation } from "../sandbox/sandbox.ts";
 import { runCappedBuild, sourcesDir } from "./build_dir.ts";
 
-/** The languages a lab can be written in. */
-export type Language = "c" | "python";
+import { chooseLanguage } from "./language.ts";
+import type { Language } from "./language.ts";
+
+export type { Language } from "./language.ts";
 
 /** The two programs of every lab. */
 export type Role = "server" | "client";
@@ -191,6 +193,8 @@ export async function buildProgram(
     name?: string;
     /** Confine the build (a submission's Makefile is student code). */
     jail?: JailSpec;
+    /** The lab's starter code: its C files untouched beside server.py and client.py mean Python. */
+    starterDir?: string;
   },
 ): Promise<BuildResult> {
   const started = performance.now();
@@ -200,13 +204,15 @@ export async function buildProgram(
     notes,
     durationMs: Math.round(performance.now() - started),
   });
-  const language = detectLanguage(sourceDir);
-  if (!language) {
+  const choice = chooseLanguage(sourceDir, options.starterDir);
+  if (!choice) {
     return done({
       output: "",
       failure: "found neither a Makefile (C) nor server.py and client.py (Python)",
     });
   }
+  if ("problem" in choice) return done({ output: "", failure: choice.problem });
+  if (choice.note) notes.push(choice.note);
   const dir = join(workDir, options.name ?? basename(sourceDir));
   // Student code (a submission's Makefile) builds from a copy of its own in a
   // directory capped at build_mb, as the programs' uid; references build in place.
@@ -262,11 +268,15 @@ export async function buildProgram(
       missing: expected.filter((f) => !exists(join(dir, f))),
     };
   };
-  let chosen = language;
+  let chosen = choice.language;
   let run = await compile(chosen);
-  if (chosen === "c" && !run.timedOut && !run.overCap && run.missing.length > 0 && hasPythonPair(sources)) {
+  if (
+    chosen === "c" && !choice.stated && !run.timedOut && !run.overCap && run.missing.length > 0 &&
+    hasPythonPair(sources)
+  ) {
     // A Makefile that builds neither program beside server.py and client.py
     // is the Python lab's (a skeleton's Makefile left in place).
+    notes.length = 0; // the choice of C said above is undone
     notes.push(
       `make built no ./${run.missing.join(" or ./")}${
         run.code === 0 ? "" : ` (status ${run.code})`

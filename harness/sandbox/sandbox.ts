@@ -15,6 +15,7 @@
 
 import { join } from "node:path";
 import { DeadlineError, withDeadline } from "../observe/wait.ts";
+import { userNamespaceRefusal } from "./userns_refusal.ts";
 
 /**
  * The namespaces each sandbox (a check runner's, a build's) has of its own:
@@ -74,9 +75,13 @@ export async function probeIsolation(nativeDir: string): Promise<Isolation> {
       lastError = (error as Error).message;
     }
   }
+  // Not root: the user namespace was refused; say why and how to allow it where the kernel tells.
+  const cause = Deno.uid() === 0 ? undefined : userNamespaceRefusal(lastError);
   return {
     mode: "host",
-    reason: `network and PID namespaces are not available (${lastError || "unshare failed"})`,
+    reason: `network and PID namespaces are not available (${lastError || "unshare failed"})${
+      cause ? `: ${cause}` : ""
+    }`,
   };
 }
 

@@ -37,11 +37,18 @@ const PACKAGE_ENTRIES = [
 const LEFT_OUT =
   /(_test\.ts|^harness\/(.*\/)?testing[^/]*\.(ts|c)|(^|\/)(server|client|__pycache__|[^/]*\.o|[^/]*\.pyc))$/;
 
+/** The copy of package-lock.json an npm package carries (npm leaves the lockfile itself out). */
+export const PACKED_LOCKFILE = "socklab-lock.json";
+
 /** Gradescope's default container, which the limits are made to fit. */
 export const GRADESCOPE_CONTAINER = { cpus: 0.5, memoryMb: 768 } as const;
 
-/** The Node major version `setup.sh` installs. */
-export const NODE_MAJOR = 22;
+/**
+ * The exact Node version `setup.sh` installs (an LTS release, checked
+ * published on nodejs.org): the image is the same on every rebuild. Change
+ * it deliberately, as any pinned dependency.
+ */
+export const NODE_VERSION = "24.9.0";
 
 /**
  * Limits for Gradescope's default container: each student process may map
@@ -108,13 +115,14 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \\
   build-essential python3 util-linux coreutils curl ca-certificates xz-utils >/dev/null
 
-# Node ${NODE_MAJOR} (Ubuntu's own is too old): the official build, checked against its published checksum.
-if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  base="https://nodejs.org/dist/latest-v${NODE_MAJOR}.x"
+# Node ${NODE_VERSION} exactly (Ubuntu's own is too old, and "the newest 24" would change the image between
+# rebuilds): the official build, checked against its published checksum.
+if [ "$(node --version 2>/dev/null)" != "v${NODE_VERSION}" ]; then
+  base="https://nodejs.org/dist/v${NODE_VERSION}"
+  tarball="node-v${NODE_VERSION}-linux-x64.tar.xz"
   curl -fsSL "$base/SHASUMS256.txt" -o /tmp/node-shasums.txt
-  tarball=$(awk '/linux-x64\\.tar\\.xz$/ { print $2 }' /tmp/node-shasums.txt)
   curl -fsSL "$base/$tarball" -o "/tmp/$tarball"
-  (cd /tmp && grep " $tarball\\$" node-shasums.txt | sha256sum -c -)
+  (cd /tmp && grep " $tarball\$" node-shasums.txt | sha256sum -c -)
   tar -xJf "/tmp/$tarball" -C /usr/local --strip-components=1
   rm -f "/tmp/$tarball" /tmp/node-shasums.txt
 fi
@@ -131,7 +139,13 @@ fi
 # and prove the image grades: the C reference must pass the build check.
 export SOCKLAB_CACHE=/var/cache/socklab
 mkdir -p "$SOCKLAB_CACHE" && chmod 700 "$SOCKLAB_CACHE"
-node bin/socklab.cjs grade ${lab} --submission reference/${lab}/c --only build --jobs 1 --quiet
+node bin/socklab.cjs grade ${lab} --reference c --only build --jobs 1 --quiet
+# Then grade it whole, so that everything a grading reuses (the upload files of every size a check
+# may use) is in the image and no submission pays for it; a check that fails here (exit 1) on a slow
+# builder does not stop the image, a grader that cannot run (2, 3) does.
+status=0
+node bin/socklab.cjs grade ${lab} --reference c --jobs 1 --quiet || status=$?
+[ "$status" -le 1 ]
 `;
 }
 
@@ -206,6 +220,17 @@ export async function gradescopeEntries(
         ? encode(taskForContainer(await Deno.readTextFile(file), file))
         : await Deno.readFile(file);
       entries[`socklab/${path}`] = { data, mode: (await stat(file)).mode & 0o111 ? 0o755 : 0o644 };
+    }
+  }
+  // npm never packs package-lock.json: an installed package carries its copy (see prepack in package.json).
+  const packedLock = join(REPO_ROOT, PACKED_LOCKFILE);
+  if (!entries["socklab/package-lock.json"]) {
+    try {
+      entries["socklab/package-lock.json"] = { data: await Deno.readFile(packedLock), mode: 0o644 };
+    } catch {
+      throw new TemplateError(
+        `no lockfile to build the image from: neither package-lock.json nor ${PACKED_LOCKFILE} is in ${REPO_ROOT}`,
+      );
     }
   }
   return entries;

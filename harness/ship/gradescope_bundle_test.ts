@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { gradescopeEntries, NODE_VERSION } from "./gradescope_bundle.ts";
 import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
 import type { GradescopeResults } from "../formats/gradescope.ts";
@@ -126,4 +127,19 @@ Deno.test("gradescope zip: run_autograder grades a good, a buggy and an empty su
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("gradescope zip: setup.sh pins Node exactly, installs from the lockfile, and builds every reusable file into the image", async () => {
+  const entries = await gradescopeEntries("client-server");
+  const setup = new TextDecoder().decode(entries["setup.sh"].data);
+  assert.match(NODE_VERSION, /^\d+\.\d+\.\d+$/);
+  assert.ok(setup.includes(`https://nodejs.org/dist/v${NODE_VERSION}`), "an exact version");
+  assert.ok(!/latest/.test(setup), "no moving 'latest'");
+  assert.ok(entries["socklab/package-lock.json"], "the lockfile npm ci installs from");
+  assert.match(setup, /npm ci --omit=dev/);
+  assert.match(
+    setup,
+    /grade client-server --reference c --jobs 1 --quiet \|\| status=\$\?/,
+    "a whole grading warms the cache",
+  );
 });

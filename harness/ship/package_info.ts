@@ -1,12 +1,15 @@
 /**
  * This grader as an npm package: its name and version (from package.json),
- * and how a student repository or an autograder names the exact version to
- * install.
+ * and how a student repository names the one version of it to install.
+ *
+ * An install spec is classified with npm's own parser (`npm-package-arg`),
+ * so what is accepted here is what `npm install` will do on a runner.
  *
  * @module
  */
 
 import { join } from "node:path";
+import npa from "npm-package-arg";
 import { REPO_ROOT } from "../config/labs.ts";
 
 /** The name and version of the package this harness belongs to. */
@@ -29,50 +32,88 @@ export function packageInfo(): PackageInfo {
   return { name: json.name, version: json.version };
 }
 
-/**
- * The default install spec: this very version from the npm registry.
- *
- * @example
- * ```ts
- * import { defaultPackageSpec } from "./package_info.ts";
- * defaultPackageSpec({ name: "socklab", version: "0.1.0" }); // "socklab@0.1.0"
- * ```
- */
-export function defaultPackageSpec(info: PackageInfo = packageInfo()): string {
-  return `${info.name}@${info.version}`;
+/** The three ways a student repository can name one published version of the grader. */
+export type PinnedKind = "registry-version" | "tarball-url" | "git-commit";
+
+/** An install spec that names one version: what kind, and the value package.json takes for it. */
+export interface PinnedSpec {
+  ok: true;
+  kind: PinnedKind;
+  /** The value of `devDependencies.<name>` in the student's package.json. */
+  dependency: string;
 }
 
-/**
- * Whether an install spec names one version and only one: `name@1.2.3`, a
- * tarball (a path or URL ending in `.tgz`), or a git URL pinned to a commit
- * or tag after `#`. A range (`socklab@^1`), a bare name or a branch-less git
- * URL would let the grader change under an assignment.
- *
- * @example
- * ```ts
- * import { isPinnedSpec } from "./package_info.ts";
- * isPinnedSpec("socklab@0.1.0"); // true
- * isPinnedSpec("socklab@^0.1.0"); // false
- * isPinnedSpec("github:course/socklab#v0.1.0"); // true
- * ```
- */
-export function isPinnedSpec(spec: string): boolean {
-  if (/\.tgz$/.test(spec)) return true;
-  if (/^(git\+|github:|https?:\/\/.*\.git|git:)/.test(spec)) return /#.+/.test(spec);
-  return /^(@[a-z0-9._-]+\/)?[a-z0-9._-]+@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(spec);
+/** An install spec refused, and what to do instead. */
+export interface RefusedSpec {
+  ok: false;
+  reason: string;
 }
 
+const FULL_COMMIT = /^[0-9a-f]{40}$/;
+
+/** What every refusal ends with: the three specs that work. */
+export const SPEC_HELP = "give --package one of: an exact registry version (socklab@1.2.3), " +
+  "the https URL of a packed tarball (a release asset made with npm pack), " +
+  "or a git URL pinned to a full 40-hex commit (github:ORG/socklab#<commit>); " +
+  "the README's 'Publishing the grader' says how to make each";
+
 /**
- * The value a `package.json` dependency takes for a spec: the version of
- * `name@version`, the spec itself otherwise (a URL or path).
+ * Whether `spec` makes `npm install` on a GitHub runner fetch one version of
+ * the grader and only that one: an exact registry version, a tarball URL, or
+ * a git URL pinned to a full commit hash. A local path cannot resolve on a
+ * runner; a range, a dist-tag, a branch or a tag can move in the middle of
+ * an assignment; a bare name is the newest version of the day.
  *
  * @example
  * ```ts
- * import { dependencyValue } from "./package_info.ts";
- * dependencyValue("socklab@0.1.0", "socklab"); // "0.1.0"
- * dependencyValue("https://example.org/socklab-0.1.0.tgz", "socklab"); // the URL
+ * import { classifySpec } from "./package_info.ts";
+ * classifySpec("socklab@0.1.0").ok; // true
+ * classifySpec("socklab@^0.1.0").ok; // false
+ * classifySpec("github:course/socklab#main").ok; // false
+ * classifySpec("./socklab-0.1.0.tgz").ok; // false
  * ```
  */
-export function dependencyValue(spec: string, name: string): string {
-  return spec.startsWith(`${name}@`) ? spec.slice(name.length + 1) : spec;
+export function classifySpec(spec: string): PinnedSpec | RefusedSpec {
+  let parsed;
+  try {
+    parsed = npa(spec);
+  } catch (error) {
+    return refuse(`npm cannot read '${spec}' as a package: ${(error as Error).message}`);
+  }
+  switch (parsed.type) {
+    case "version":
+      return { ok: true, kind: "registry-version", dependency: parsed.fetchSpec ?? spec };
+    case "remote":
+      if (!/^https?:\/\//.test(spec)) return refuse(`'${spec}' is not an http(s) URL`);
+      return { ok: true, kind: "tarball-url", dependency: spec };
+    case "git": {
+      const committish = parsed.gitCommittish ?? "";
+      if (FULL_COMMIT.test(committish)) return { ok: true, kind: "git-commit", dependency: spec };
+      const what = parsed.gitRange
+        ? `a semver range (#semver:${parsed.gitRange})`
+        : committish
+        ? `'#${committish}', a branch, a tag or a short hash`
+        : "no commit (the default branch)";
+      return refuse(`'${spec}' names ${what}: it can change in the middle of an assignment`);
+    }
+    case "file":
+    case "directory":
+      return refuse(`'${spec}' is a path on this machine: a GitHub runner or a student cannot install it`);
+    case "range":
+      return refuse(
+        parsed.rawSpec === "*" || parsed.rawSpec === ""
+          ? `'${spec}' names no version: it installs whatever is newest on the day`
+          : `'${spec}' is a version range: the grader could change in the middle of an assignment`,
+      );
+    case "tag":
+      return refuse(`'${spec}' is a dist-tag: it moves when a new version is published`);
+    case "alias":
+      return refuse(`'${spec}' is an alias: name the package itself`);
+    default:
+      return refuse(`'${spec}' is a ${parsed.type} spec`);
+  }
+}
+
+function refuse(reason: string): RefusedSpec {
+  return { ok: false, reason: `${reason}; ${SPEC_HELP}` };
 }

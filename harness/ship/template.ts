@@ -13,13 +13,33 @@
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { knownLabs, labPaths } from "../config/labs.ts";
-import { defaultPackageSpec, dependencyValue, isPinnedSpec, packageInfo } from "./package_info.ts";
+import { loadTaskConfig } from "../engine/task_config.ts";
+import { classroomRunners } from "../formats/classroom.ts";
+import { hiddenFromStudents } from "../report/model.ts";
+import { classifySpec, packageInfo, SPEC_HELP } from "./package_info.ts";
 
 /** The reporter GitHub Classroom's own workflow templates use. */
 export const CLASSROOM_REPORTER = "classroom-resources/autograding-grading-reporter@v1";
 
-/** The workflow's path inside the student repository. */
-export const WORKFLOW_PATH = ".github/workflows/classroom.yml";
+/**
+ * The workflow's path inside the student repository: a name of its own, not
+ * the `classroom.yml` that Classroom's own generated workflow takes.
+ */
+export const WORKFLOW_PATH = ".github/workflows/socklab.yml";
+
+/**
+ * The actions the workflow uses, at their newest majors (checked against the
+ * actions' releases in December 2026: checkout v7 and setup-node v7 run on
+ * Node 24; the reporter has only v1).
+ */
+export const WORKFLOW_ACTIONS = {
+  checkout: "actions/checkout@v7",
+  setupNode: "actions/setup-node@v7",
+  reporter: CLASSROOM_REPORTER,
+} as const;
+
+/** The Node major the workflow installs (the current LTS; socklab needs >= 20). */
+export const WORKFLOW_NODE_MAJOR = 24;
 
 /** Files of `tasks/<lab>/` that are the instructor's, not the student's. */
 const INSTRUCTOR_ONLY = /^(task\.yaml|server|client|.*\.o|__pycache__)$/;
@@ -34,7 +54,11 @@ export class TemplateError extends Error {
 
 /** Options of {@link writeStudentTemplate}. */
 export interface TemplateOptions {
-  /** What `npm install` installs: `socklab@X.Y.Z` (the default), a tarball URL, a pinned git URL. */
+  /**
+   * What `npm install` installs: `socklab@X.Y.Z` from a registry, a tarball
+   * URL, or a git URL pinned to a full commit (see {@link classifySpec}).
+   * Required: no default could name a package that is surely published.
+   */
   packageSpec?: string;
 }
 
@@ -56,12 +80,12 @@ export async function writeStudentTemplate(
   if (!knownLabs().includes(lab)) {
     throw new TemplateError(`unknown lab '${lab}'; the labs are: ${knownLabs().join(", ")}`);
   }
-  const spec = options.packageSpec ?? defaultPackageSpec();
-  if (!isPinnedSpec(spec)) {
-    throw new TemplateError(
-      `'${spec}' does not pin one version of the grader: name one (socklab@1.2.3), a .tgz, or a git URL with #tag`,
-    );
+  const spec = options.packageSpec;
+  if (spec === undefined || spec.trim() === "") {
+    throw new TemplateError(`the template needs the grader's published package: ${SPEC_HELP}`);
   }
+  const pinned = classifySpec(spec);
+  if (!pinned.ok) throw new TemplateError(pinned.reason);
   await requireEmpty(dir);
   const starter = labPaths(lab).taskDir;
   const written: string[] = [];
@@ -72,8 +96,8 @@ export async function writeStudentTemplate(
   }
   const files: Record<string, string> = {
     ".gitignore": GITIGNORE,
-    "package.json": studentPackageJson(lab, spec),
-    [WORKFLOW_PATH]: classroomWorkflow(lab, spec),
+    "package.json": studentPackageJson(lab, pinned.dependency),
+    [WORKFLOW_PATH]: classroomWorkflow(lab, spec, await labRunners(lab)),
   };
   for (const [path, text] of Object.entries(files)) {
     await Deno.mkdir(join(dir, path, ".."), { recursive: true });
@@ -84,6 +108,26 @@ export async function writeStudentTemplate(
 }
 
 /**
+ * The reporter's runners for `lab`, one per scored check of its task.yaml
+ * (see {@link classroomRunners}): what `socklab grade --format classroom`
+ * writes to `GITHUB_OUTPUT` for a lab graded alone.
+ *
+ * @example
+ * ```ts ignore
+ * import { labRunners } from "./template.ts";
+ * await labRunners("async-server"); // ["build", "singleupload", …]
+ * ```
+ */
+export async function labRunners(lab: string): Promise<string[]> {
+  const task = await loadTaskConfig(labPaths(lab).taskYaml);
+  return classroomRunners(task.checks.map((check) => ({
+    id: check.id,
+    reportedOnly: check.advice && check.points === 0,
+    hidden: hiddenFromStudents(check),
+  }))).map(({ runner }) => runner);
+}
+
+/**
  * The Classroom workflow of a student repository: installs the grader
  * (`spec`) outside the repository, grades the repository's root with
  * `--format classroom`, and hands the payload to Classroom's reporter.
@@ -91,10 +135,10 @@ export async function writeStudentTemplate(
  * @example
  * ```ts
  * import { classroomWorkflow } from "./template.ts";
- * classroomWorkflow("client-server", "socklab@0.1.0").includes("LAB: client-server"); // true
+ * classroomWorkflow("client-server", "socklab@1.2.3", ["build"]).includes("LAB: client-server"); // true
  * ```
  */
-export function classroomWorkflow(lab: string, spec: string): string {
+export function classroomWorkflow(lab: string, spec: string, runners: string[]): string {
   return `# GitHub Classroom autograding with socklab (written by \`socklab template\`).
 # One step grades the lab, and every check counts with its own points.
 #
@@ -103,8 +147,8 @@ export function classroomWorkflow(lab: string, spec: string): string {
 # changes how it grades.
 name: Autograding Tests
 "on":
-  - push
-  - repository_dispatch
+  push:
+  repository_dispatch:
 permissions:
   checks: write
   actions: read
@@ -118,12 +162,12 @@ jobs:
       SOCKLAB_PACKAGE: ${JSON.stringify(spec)}
     steps:
       - name: Checkout code
-        uses: actions/checkout@v4
+        uses: ${WORKFLOW_ACTIONS.checkout}
 
       - name: Set up Node (it brings Deno, from npm)
-        uses: actions/setup-node@v4
+        uses: ${WORKFLOW_ACTIONS.setupNode}
         with:
-          node-version: 22
+          node-version: ${WORKFLOW_NODE_MAJOR}
 
       # setup-node registers problem matchers (tsc, eslint-stylish, eslint-compact)
       # that turn log lines of their shape into annotations; what a student's
@@ -141,8 +185,10 @@ jobs:
           echo '{ "private": true, "allowScripts": { "deno": true } }' > package.json
           npm install --no-audit --no-fund --no-save "$SOCKLAB_PACKAGE"
 
-      # Writes result=<base64 payload> to $GITHUB_OUTPUT for the reporter (a
-      # submission that cannot be graded gets one too, worth 0), prints the
+      # Writes to $GITHUB_OUTPUT one payload per scored check, named as the
+      # reporter's runners below, so that every figure the reporter prints is
+      # socklab's (a submission that cannot be graded gets them too, worth 0),
+      # and result=<the whole payload> for workflows of several labs; prints the
       # full report to the log, annotates failed checks and adds a table to
       # the job summary. sudo: Ubuntu runners restrict the unprivileged user
       # namespaces every check's sandbox needs; -E keeps GITHUB_OUTPUT.
@@ -154,22 +200,26 @@ jobs:
           grade "$LAB" --submission "$GITHUB_WORKSPACE" --format classroom
 
       - name: Autograding Reporter
-        uses: ${CLASSROOM_REPORTER}
+        uses: ${WORKFLOW_ACTIONS.reporter}
         env:
-          SOCKLAB_RESULTS: "\${{ steps.socklab.outputs.result }}"
+${
+    runners.map((runner) =>
+      `          ${runner.toUpperCase()}_RESULTS: "\${{ steps.socklab.outputs.${runner} }}"`
+    ).join("\n")
+  }
         with:
-          runners: socklab
+          runners: ${runners.join(",")}
 `;
 }
 
-function studentPackageJson(lab: string, spec: string): string {
+function studentPackageJson(lab: string, dependency: string): string {
   const { name } = packageInfo();
   const json = {
     name: `${lab}-lab`,
     private: true,
     description:
       `The ${lab} socket lab. 'npm install' brings the grader; 'npx socklab grade ${lab} --submission .' grades this directory.`,
-    devDependencies: { [name]: dependencyValue(spec, name) },
+    devDependencies: { [name]: dependency },
     // The deno package's install script puts the Deno binary in place (npm 11 asks for this).
     allowScripts: { deno: true },
   };

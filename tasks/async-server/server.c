@@ -1,7 +1,7 @@
 /*
  * async-server lab: the upload server. See README.md.
  *
- * Build with `make`, check with `deno task grade async-server`.
+ * Build with `make`, check with `npx socklab grade async-server --submission .`.
  */
 #include <arpa/inet.h>
 #include <errno.h>

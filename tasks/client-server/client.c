@@ -1,7 +1,7 @@
 /*
  * client-server lab: the client. See README.md for the protocol.
  *
- * Build with `make`, then check your work with `deno task grade client-server`.
+ * Build with `make`, then check your work with `npx socklab grade client-server --submission .`.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -5,7 +5,7 @@
  * time, so a client that connects and sends nothing blocks everyone else.
  * Your job: serve each client in a child process of its own.
  *
- * Build with `make`, check with `deno task grade fork-server`.
+ * Build with `make`, check with `npx socklab grade fork-server --submission .`.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

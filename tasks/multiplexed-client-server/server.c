@@ -2,7 +2,7 @@
  * multiplexed-client-server lab: the chat server. See README.md.
  *
  * Build with `make`, then check your work with
- *   deno task grade multiplexed-client-server
+ *   npx socklab grade multiplexed-client-server --submission .
  */
 #include <arpa/inet.h>
 #include <errno.h>
