@@ -51,6 +51,7 @@ import {
   whileServerRuns,
 } from "./multiplexed-client-server/chat.ts";
 import { clientChecks } from "./multiplexed-client-server/client_checks.ts";
+import { loadChecks } from "./multiplexed-client-server/load_checks.ts";
 import { rejoinDeliversExactlyOnce } from "./multiplexed-client-server/membership.ts";
 import { requireWaitsInEpoll } from "./multiplexed-client-server/observe.ts";
 
@@ -375,6 +376,8 @@ export default defineGrader({
         );
       },
     }),
+
+    ...loadChecks,
 
     ...clientChecks,
 
