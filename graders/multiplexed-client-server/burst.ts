@@ -104,8 +104,16 @@ export function undecorated(received: string, around: { prefix: string; suffix: 
   return text;
 }
 
-/** How many of `lines` appear in `text` in order, each after the one before. */
-function inOrder(text: string, lines: string[]): number {
+/**
+ * How many of `lines` appear in `text` in order, each after the one before.
+ *
+ * @example
+ * ```ts
+ * import { inOrder } from "./burst.ts";
+ * inOrder("a-1\nb-2\n", ["a-1", "b-2", "c-3"]); // 2
+ * ```
+ */
+export function inOrder(text: string, lines: string[]): number {
   let from = 0;
   for (const [k, line] of lines.entries()) {
     const at = text.indexOf(line, from);

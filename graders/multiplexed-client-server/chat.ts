@@ -42,6 +42,8 @@ export const HINT = {
     "when recv() returns 0 or -1, remove that client (EPOLL_CTL_DEL, close(), out of your list) and keep serving the others",
   sigpipe:
     "a send() to a client that has gone raises SIGPIPE: ignore it (signal(SIGPIPE, SIG_IGN) or MSG_NOSIGNAL) and drop the client when send() fails",
+  failedSend:
+    "when send() to one member fails (ECONNRESET, EPIPE), remember that member for removal and go on sending to the others: do not break out of, or return from, the broadcast loop",
   exactlyOnce:
     "when a client leaves, take it out of your list of clients as well as out of the epoll set; a newcomer often gets the same descriptor number, and a stale entry makes it receive every message twice",
   scale:

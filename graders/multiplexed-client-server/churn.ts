@@ -51,10 +51,16 @@ function afterJoins(joined: number, rationale: string): CheckFailure {
 }
 
 /**
- * Waits until the server holds `wanted(n)` open descriptors; the count it
- * last had if the step passes first, `undefined` if it exited.
+ * Waits until the number of descriptors the server holds satisfies
+ * `wanted`; `ok` false if the step passes first (or nothing can change any
+ * more), `count` the last number seen, `undefined` once the server exited.
+ *
+ * @example
+ * ```ts ignore
+ * const back = await descriptorsUntil(t, server, (n) => n <= base);
+ * ```
  */
-async function descriptorsUntil(
+export async function descriptorsUntil(
   t: CheckContext,
   server: LabProcess,
   wanted: (count: number) => boolean,

@@ -8,6 +8,7 @@
 import { check } from "../../harness/mod.ts";
 import { burstServedInFull } from "./burst.ts";
 import { LIFETIME_CLIENTS, manyJoinsOverLife } from "./churn.ts";
+import { failedMemberMidBroadcast } from "./race.ts";
 
 /**
  * The checks of this module, to spread into the grader's `checks`.
@@ -30,5 +31,13 @@ export const loadChecks = {
     // before; one that delivers twice after a rejoin is failed there.
     needs: ["departed-sockets-closed", "rejoin-delivers-exactly-once"],
     run: (t) => manyJoinsOverLife(t),
+  }),
+  "failed-member-mid-broadcast": check({
+    title:
+      "A member whose connection fails during a broadcast does not keep the message from the members after it",
+    // A server that dies of a reset (or of SIGPIPE), or serves a burst only
+    // in part, is failed there.
+    needs: ["reset-leave-keeps-serving", "burst-served-in-full"],
+    run: (t) => failedMemberMidBroadcast(t),
   }),
 };

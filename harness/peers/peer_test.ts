@@ -51,3 +51,21 @@ Deno.test("TcpPeer.reset works on an accepted connection too", async () => {
   await server.reset();
   assert.equal(await howItEnds(client), "ConnectionReset");
 });
+
+Deno.test("TcpPeer.sendNow sends within the call, and the reset right after it still comes after the bytes", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: PORT + 1 });
+  const client = await TcpPeer.connect(PORT + 1, {
+    label: "c",
+    transcript: new Transcript(),
+    timeoutMs: 2000,
+  });
+  const server = await listener.accept();
+  listener.close();
+  assert.throws(() => client.sendNow("too early"), /before prepareImmediate/);
+  client.prepareImmediate();
+  client.sendNow("bye");
+  await client.reset();
+  const buffer = new Uint8Array(16);
+  assert.equal(new TextDecoder().decode(buffer.subarray(0, (await server.read(buffer))!)), "bye");
+  assert.equal(await howItEnds(server), "ConnectionReset");
+});
