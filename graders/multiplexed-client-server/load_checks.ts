@@ -35,9 +35,10 @@ export const loadChecks = {
   "failed-member-mid-broadcast": check({
     title:
       "A member whose connection fails during a broadcast does not keep the message from the members after it",
-    // A server that dies of a reset (or of SIGPIPE), or serves a burst only
-    // in part, is failed there.
-    needs: ["reset-leave-keeps-serving", "burst-served-in-full"],
+    // A server that dies of a reset (or of SIGPIPE), keeps departed sockets
+    // (each round waits for them to close), or serves a burst only in part,
+    // is failed there.
+    needs: ["reset-leave-keeps-serving", "departed-sockets-closed", "burst-served-in-full"],
     run: (t) => failedMemberMidBroadcast(t),
   }),
 };
