@@ -67,3 +67,22 @@ Deno.test("a wait ends early only after the same still state is seen several tim
     watchStalls(undefined);
   }
 });
+
+Deno.test("a connection of the harness the check does not hold yet (a connect() under way) keeps the wait going", async () => {
+  const cat = start(["cat"], "reader");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await pollUntil(() => (treeBlocked(cat.pid) ? true : undefined), { timeoutMs: 5000, what: "a wait" });
+    const probe = new ProgramStallProbe(() => [cat]);
+    assert.equal(probe.still()?.confirm(), true, "nothing on its way");
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const accepted = await listener.accept();
+    assert.equal(probe.still()?.confirm(), false, "a connection no peer of the check holds");
+    conn.close();
+    accepted.close();
+    assert.equal(probe.still()?.confirm(), true, "closed again");
+  } finally {
+    listener.close();
+    await cat.kill();
+  }
+});
