@@ -51,15 +51,16 @@ import {
   whileServerRuns,
 } from "./multiplexed-client-server/chat.ts";
 import { clientChecks } from "./multiplexed-client-server/client_checks.ts";
+import { loadChecks } from "./multiplexed-client-server/load_checks.ts";
 import { rejoinDeliversExactlyOnce } from "./multiplexed-client-server/membership.ts";
 import { requireWaitsInEpoll } from "./multiplexed-client-server/observe.ts";
 
 export default defineGrader({
   lab: "multiplexed-client-server",
   settings: {
-    /** Clients connected at once in the scale check. */
+    /** Clients connected at once in the scale check (spec: "serves any number of clients at once (at least 100)"). */
     crowd_size: z.number().int().positive().default(100),
-    /** The share of a busy loop's CPU an idle server may use. */
+    /** The share of a busy loop's CPU an idle server may use (spec: "An idle server sleeps in `epoll_wait`"; the rest is margin). */
     max_idle_cpu_share: z.number().positive().max(1).default(0.2),
   },
   checks: {
@@ -116,6 +117,10 @@ export default defineGrader({
         // senders; then each sender writes its last two messages at once, so
         // that one recv() on the server gets both: a server that assumes one
         // read is one message (and cuts it at the first newline) loses some.
+        // Tolerance (spec: "as text that contains the message (usually
+        // prefixed with a sender id"): a server prefixes each piece it
+        // forwards, so the texts must not be cut by a read. Bursts larger
+        // than a buffer are burst-served-in-full's, which takes prefixes out.
         // Each sender's messages together stay under 255 bytes, so however
         // the server's recv() groups them, none is cut by a prefix.
         const rounds = 4;
@@ -375,6 +380,8 @@ export default defineGrader({
         );
       },
     }),
+
+    ...loadChecks,
 
     ...clientChecks,
 

@@ -33,6 +33,8 @@ export const HINT = {
   register: "after accept(), add the new socket to the epoll set (EPOLL_CTL_ADD) and to your list of clients",
   noEcho: "when broadcasting, skip the socket the message was received from",
   leftovers: "send exactly the bytes recv() returned (its return value), not strlen() of an old buffer",
+  drain:
+    "when epoll reports a socket readable, serve everything waiting there: with EPOLLET, recv() on the non-blocking socket until it fails with EAGAIN (level-triggered epoll reports the socket again by itself)",
   order: "forward each message as soon as it is received, in the order recv() returns the bytes",
   stream:
     "one recv() may return several messages, or part of one: forward all the bytes it returned (newlines included), not just the first line",
@@ -40,10 +42,14 @@ export const HINT = {
     "when recv() returns 0 or -1, remove that client (EPOLL_CTL_DEL, close(), out of your list) and keep serving the others",
   sigpipe:
     "a send() to a client that has gone raises SIGPIPE: ignore it (signal(SIGPIPE, SIG_IGN) or MSG_NOSIGNAL) and drop the client when send() fails",
+  failedSend:
+    "when send() to one member fails (ECONNRESET, EPIPE), remember that member for removal and go on sending to the others: do not break out of, or return from, the broadcast loop",
   exactlyOnce:
     "when a client leaves, take it out of your list of clients as well as out of the epoll set; a newcomer often gets the same descriptor number, and a stale entry makes it receive every message twice",
   scale:
     "keep the accepted sockets in a list (or array) that grows with the clients; do not scan a fixed range of descriptor numbers",
+  slots:
+    "keep the clients in a structure whose room is used again: a list, or a table in which a newcomer takes the slot of a client that left; a table that only ever hands out the next slot runs out after as many joins as it has slots, however few clients are connected",
   idle:
     "block in epoll_wait() with a timeout of -1; a timeout of 0, non-blocking sockets polled in a loop, or a departed client left in the epoll set (its end of file is readable forever) make the server spin",
   closeOnLeave:

@@ -9,7 +9,7 @@
 import { CheckFailure } from "../observe/failure.ts";
 import { quoteExcerpt } from "../programs/process.ts";
 import { ExpectError, TextStream } from "../programs/stream.ts";
-import { resetConnection } from "./tcp_reset.ts";
+import { prepareReset, resetConnection, sendAtOnce, silenceConnection } from "./tcp_reset.ts";
 import type { Transcript } from "../observe/transcript.ts";
 import { awaitEvent, DeadlineError, formatMs, holdingStalls, StalledError } from "../observe/wait.ts";
 
@@ -33,6 +33,8 @@ export class TcpPeer {
   readonly received: TextStream;
   #closed = false;
   #reset = false;
+  /** This connection's descriptor, once {@link prepareImmediate} has found it. */
+  #descriptor: number | undefined;
   readonly #pumping: Promise<void>;
   readonly #pumped: boolean;
   /** The other end's port, kept for after the connection is closed. */
@@ -191,13 +193,55 @@ export class TcpPeer {
     if (this.#closed) return;
     this.#closed = true;
     this.transcript.note(`${this.label} vanished with a reset (RST)`);
-    resetConnection(this.conn);
+    resetConnection(this.conn, this.#descriptor);
     try {
       this.conn.close();
     } catch {
       // Already closed.
     }
     await this.#pumping;
+  }
+
+  /**
+   * Looks up now what {@link sendNow} and an immediate {@link reset} need
+   * (libc, and this connection's descriptor through `/proc`: some
+   * milliseconds), so that each is then one system call: for a race a
+   * check sets up against what the other end is doing.
+   */
+  prepareImmediate(): void {
+    this.#descriptor ??= prepareReset(this.conn);
+    // Or Nagle's algorithm holds a small send back while an earlier one is
+    // unacknowledged, which on a connection the other end never writes to
+    // lasts until its delayed ACK (40 ms and more).
+    this.conn.setNoDelay(true);
+  }
+
+  /**
+   * Sends a short `text` within this call (one `send()`, not through Deno's
+   * event loop), after {@link prepareImmediate}: so that what the check does
+   * next, such as resetting another connection, follows within
+   * microseconds. Earlier sends must be over (awaited).
+   */
+  sendNow(text: string): void {
+    if (this.#descriptor === undefined) {
+      throw new Error(`sendNow on the ${this.label} before prepareImmediate`);
+    }
+    this.transcript.record(`${this.label} → ${this.remote}`, text);
+    sendAtOnce(this.#descriptor, new TextEncoder().encode(text));
+  }
+
+  /**
+   * Vanishes without a word, neither FIN nor RST, like a peer whose host
+   * crashed: the other end learns it only when it next sends, from the RST
+   * that answers. False (and the connection left as it was) where the
+   * kernel refuses (`TCP_REPAIR` needs `CAP_NET_ADMIN`; the check runner
+   * has it in its network namespace).
+   */
+  async vanish(): Promise<boolean> {
+    if (this.#closed || !silenceConnection(this.conn, this.#descriptor)) return false;
+    this.transcript.note(`${this.label} vanished without a word (no FIN, no RST)`);
+    await this.discard();
+    return true;
   }
 
   /** This end's port (to find the connection in `/proc/net/tcp`). */

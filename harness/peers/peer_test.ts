@@ -51,3 +51,41 @@ Deno.test("TcpPeer.reset works on an accepted connection too", async () => {
   await server.reset();
   assert.equal(await howItEnds(client), "ConnectionReset");
 });
+
+Deno.test("TcpPeer.sendNow sends within the call, and the reset right after it still comes after the bytes", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: PORT + 1 });
+  const client = await TcpPeer.connect(PORT + 1, {
+    label: "c",
+    transcript: new Transcript(),
+    timeoutMs: 2000,
+  });
+  const server = await listener.accept();
+  listener.close();
+  assert.throws(() => client.sendNow("too early"), /before prepareImmediate/);
+  client.prepareImmediate();
+  client.sendNow("bye");
+  await client.reset();
+  const buffer = new Uint8Array(16);
+  assert.equal(new TextDecoder().decode(buffer.subarray(0, (await server.read(buffer))!)), "bye");
+  assert.equal(await howItEnds(server), "ConnectionReset");
+});
+
+Deno.test("TcpPeer.vanish tells the other end nothing: its first send is answered by a reset, the next fails", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: PORT + 1 });
+  const client = await TcpPeer.connect(PORT + 1, {
+    label: "c",
+    transcript: new Transcript(),
+    timeoutMs: 2000,
+  });
+  const server = await listener.accept();
+  listener.close();
+  if (!await client.vanish()) {
+    // Refused without CAP_NET_ADMIN (TCP_REPAIR): the connection is as it was.
+    await client.close();
+    assert.equal(await howItEnds(server), "end of file");
+    return;
+  }
+  assert.equal(await server.write(new Uint8Array(10)), 10);
+  await assert.rejects(() => server.write(new Uint8Array(10)), Deno.errors.ConnectionReset);
+  server.close();
+});
