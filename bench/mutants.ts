@@ -46,7 +46,16 @@ const LAB_SETTINGS: Record<string, Record<string, unknown>> = {
 const USAGE =
   "usage: deno task mutants <lab> [--lang c|python] [--sample N] [--seed S] [--parallel N] [--only ID,ID] [--set KEY=VALUE] [--json FILE] [--list]";
 
-/** The first `size` mutants in the order of a hash of the seed and their id. */
+/**
+ * The first `size` mutants in the order of a hash of the seed and their id,
+ * kept in their own order.
+ *
+ * @example
+ * ```ts ignore
+ * import { sample } from "./mutants.ts";
+ * const chosen = sample(mutants, 50, "socklab");
+ * ```
+ */
 export function sample(mutants: Mutant[], size: number, seed: string): Mutant[] {
   const rank = (m: Mutant) => createHash("sha256").update(`${seed}\0${m.id}`).digest("hex");
   const chosen = new Set(

@@ -31,7 +31,15 @@ export interface EquivalentEntry {
 /** The listed mutants of one language, by id. */
 export type EquivalentList = Map<string, EquivalentEntry>;
 
-/** Where the list of `lab` is. */
+/**
+ * Where the list of `lab` is.
+ *
+ * @example
+ * ```ts
+ * import { equivalentFile } from "./equivalent.ts";
+ * console.log(equivalentFile("/repo", "fork-server")); // "/repo/fixtures/fork-server/equivalent-mutants.yaml"
+ * ```
+ */
 export function equivalentFile(repoRoot: string, lab: string): string {
   return join(repoRoot, "fixtures", lab, "equivalent-mutants.yaml");
 }

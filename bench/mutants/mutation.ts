@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { Node } from "./parse.ts";
 
 /** The operators, each documented in `operators.ts`. */
-export const OPERATORS = [
+const OPERATORS = [
   "relational",
   "arithmetic",
   "logical",
@@ -64,7 +64,7 @@ export function replaceNode(node: Node, operator: Operator, replacement: string,
  * @example
  * ```ts
  * import { applyEdit } from "./mutation.ts";
- * const text = applyEdit("a < b", { operator: "relational", start: 2, end: 3, replacement: "<=", description: "" });
+ * const text = applyEdit("a < b", { start: 2, end: 3, replacement: "<=" });
  * console.log(text); // "a <= b"
  * ```
  */

@@ -46,7 +46,7 @@ function isStderrCall(call: Node): boolean {
 }
 
 /** Whether a `break` or `continue` in `body` belongs to the loop whose body it is. */
-export function hasOwnJump(body: Node): boolean {
+function hasOwnJump(body: Node): boolean {
   const visit = (node: Node, inSwitch: boolean): boolean => {
     if (node.type === "continue_statement") return true;
     if (node.type === "break_statement") return !inSwitch;

@@ -52,7 +52,7 @@ function isStderrCall(call: Node): boolean {
 }
 
 /** Whether a `break` or `continue` in `body` belongs to the loop whose body it is. */
-export function hasOwnJump(body: Node): boolean {
+function hasOwnJump(body: Node): boolean {
   const visit = (node: Node): boolean => {
     if (node.type === "break_statement" || node.type === "continue_statement") return true;
     if (LOOPS.has(node.type) || SCOPES.has(node.type)) return false;

@@ -84,7 +84,15 @@ export function summarize(
   };
 }
 
-/** A score as a percentage with one decimal, or `n/a`. */
+/**
+ * A score as a percentage with one decimal, or `n/a`.
+ *
+ * @example
+ * ```ts
+ * import { percent } from "./report.ts";
+ * console.log(percent(0.8125), percent(null)); // "81.3%" "n/a"
+ * ```
+ */
 export const percent = (score: number | null): string =>
   score === null ? "n/a" : `${(score * 100).toFixed(1)}%`;
 
@@ -147,7 +155,15 @@ export function textReport(summary: Summary, results: MutantResult[]): string {
   return lines.join("\n");
 }
 
-/** The fields of a mutant a result repeats. */
+/**
+ * The fields of a mutant a result repeats, with its verdict.
+ *
+ * @example
+ * ```ts ignore
+ * import { resultOf } from "./report.ts";
+ * const result = resultOf(mutant, { status: "killed", lost: ["answers: fail"], notes: [], durationMs: 900 });
+ * ```
+ */
 export function resultOf(mutant: Mutant, verdict: MutantVerdict): MutantResult {
   return {
     id: mutant.id,

@@ -91,7 +91,17 @@ export interface MutantGrading {
   jobs: number;
 }
 
-/** The mutated text of the mutant's file. */
+/**
+ * The mutated text of the mutant's file.
+ *
+ * @example
+ * ```ts
+ * import { mutatedText } from "./run.ts";
+ * const sources = new Map([["a.c", "x < y"]]);
+ * const mutant = { file: "a.c", start: 2, end: 3, replacement: "<=" } as never;
+ * console.log(mutatedText({ sources }, mutant)); // "x <= y"
+ * ```
+ */
 export function mutatedText(grading: Pick<MutantGrading, "sources">, mutant: Mutant): string {
   return applyEdit(grading.sources.get(mutant.file)!, mutant);
 }
