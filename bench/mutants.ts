@@ -18,7 +18,8 @@
  *
  * Mutants that make the same program are graded once. Survivors listed in
  * `fixtures/<lab>/equivalent-mutants.yaml` (see `bench/mutants/equivalent.ts`)
- * do not count against the score. Exit status 0 when every mutant was graded.
+ * do not count against the score. On SIGINT or SIGTERM, the gradings under
+ * way finish and the report covers the mutants graded.
  *
  * @module
  */
@@ -80,6 +81,22 @@ function settingValue(text: string): unknown {
   return text;
 }
 
+/**
+ * Set on SIGINT or SIGTERM: no new mutant is graded, the ones under way end
+ * (removing their temporary copies), and the report covers what was graded.
+ */
+let interrupted = false;
+
+function stopOnSignals(): void {
+  const stop = () => {
+    if (interrupted) Deno.exit(130);
+    interrupted = true;
+    console.error("interrupted: finishing the gradings under way (again to quit at once)");
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
 interface Options {
   sample?: number;
   seed: string;
@@ -115,7 +132,8 @@ async function runLanguage(
   };
   const programs = new Map<string, { id: string; verdict: Promise<MutantVerdict> }>();
   let done = 0;
-  const results = await mapLimited(chosen, options.parallel, async (mutant) => {
+  const graded = await mapLimited(chosen, options.parallel, async (mutant) => {
+    if (interrupted) return undefined;
     const key = programKey(mutant.file, mutatedText(grading, mutant));
     const first = programs.get(key);
     const shared = first ?? { id: mutant.id, verdict: gradeMutant(grading, mutant) };
@@ -136,6 +154,7 @@ async function runLanguage(
     );
     return result;
   });
+  const results = graded.filter((result) => result !== undefined);
   return { summary: summarize(lab, language, all.length, results), results };
 }
 
@@ -186,6 +205,7 @@ async function main(args: string[]): Promise<number> {
     list: values.list,
   };
   const languages: SourceLanguage[] = values.lang ? [values.lang as SourceLanguage] : ["c", "python"];
+  stopOnSignals();
   const runs = [];
   for (const language of languages) {
     const run = await runLanguage(lab, language, options);
