@@ -22,7 +22,8 @@ export const CACHE_ENV = "SOCKLAB_CACHE";
  * ```
  */
 export function cacheRoot(): string {
-  return Deno.env.get(CACHE_ENV) ?? join(REPO_ROOT, ".grade-cache");
+  // Set but empty counts as unset: an empty path names no directory.
+  return Deno.env.get(CACHE_ENV) || join(REPO_ROOT, ".grade-cache");
 }
 
 /**

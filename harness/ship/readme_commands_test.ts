@@ -71,7 +71,7 @@ Deno.test("README commands: as written, in this checkout, in an installed packag
     const env = {
       npm_config_prefer_offline: "true",
       SOCKLAB_HOME: home,
-      SOCKLAB_CACHE: Deno.env.get("SOCKLAB_CACHE") ?? "",
+      ...(Deno.env.get("SOCKLAB_CACHE") ? { SOCKLAB_CACHE: Deno.env.get("SOCKLAB_CACHE")! } : {}),
     };
     const pack = await run("npm", ["pack", "--json", "--pack-destination", dir], REPO_ROOT);
     assert.equal(pack.code, 0, pack.stderr);
