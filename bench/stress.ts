@@ -1,19 +1,26 @@
 /**
  * `deno task stress <lab>`: grades a submission (the C reference by
  * default) back to back while two busy loops keep both cores loaded, and
- * says how many gradings gave the very same verdicts with full marks.
+ * says how many gradings gave the very same verdicts with full marks; a
+ * fixture (a directory with an `expected.yaml`) is held instead to failing
+ * exactly the checks it lists, in every grading, which is how a racy fault's
+ * verdict is shown stable.
  *
  *   deno task stress fork-server [--runs 20] [--submission DIR] [--busy 2]
+ *   deno task stress multiplexed-client-server --submission fixtures/multiplexed-client-server/broadcast-stops-at-failed-send
  *
- * Exits 1 unless every grading gave identical full marks.
+ * Exits 1 unless every grading gave identical verdicts, each of them the
+ * expected one (full marks, or the fixture's listed failures).
  *
  * @module
  */
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { parse } from "yaml";
 import { REPO_ROOT } from "../harness/config/labs.ts";
 import { gradeCommand } from "../harness/config/self.ts";
+import { fixtureMismatch } from "../harness/testing.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -31,6 +38,18 @@ if (!lab) {
 }
 const submission = values.submission ?? join(REPO_ROOT, "reference", lab, "c");
 const runs = Number(values.runs);
+const listedFailures = await fixtureFailures(submission);
+
+/** The checks a fixture must fail (sorted), or undefined for a submission that should get full marks. */
+async function fixtureFailures(dir: string): Promise<string[] | undefined> {
+  try {
+    const expected = parse(await Deno.readTextFile(join(dir, "expected.yaml"))) as { fails?: string[] };
+    return [...(expected.fails ?? [])].sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
 
 // The load: `yes > /dev/null`, one per core by default, ended whatever happens.
 const loads = Array.from(
@@ -54,7 +73,7 @@ Deno.addSignalListener("SIGINT", () => {
 const [deno, ...gradeArgs] = await gradeCommand();
 const verdicts: string[] = [];
 const seconds: number[] = [];
-let fullMarks = 0;
+let asExpected = 0;
 try {
   for (let run = 1; run <= runs; run++) {
     const started = performance.now();
@@ -69,8 +88,12 @@ try {
       `${c.id}:${c.status}:${c.points}`
     ).join(" ");
     verdicts.push(verdict);
-    if (report.score === report.max_score) fullMarks++;
     const failed = report.checks.filter((c: { status: string }) => c.status !== "pass");
+    if (
+      listedFailures
+        ? fixtureMismatch(report, listedFailures) === undefined
+        : report.score === report.max_score
+    ) asExpected++;
     console.log(
       `run ${String(run).padStart(2)}: ${report.score}/${report.max_score} in ${
         seconds.at(-1)!.toFixed(2)
@@ -90,8 +113,8 @@ try {
 const identical = verdicts.filter((v) => v === verdicts[0]).length;
 const sorted = [...seconds].sort((a, b) => a - b);
 console.log(
-  `${lab}: ${identical}/${runs} gradings identical to the first, ${fullMarks}/${runs} with full marks, under ${values.busy} busy loops; median ${
-    sorted[Math.floor(runs / 2)].toFixed(2)
-  } s`,
+  `${lab}: ${identical}/${runs} gradings identical to the first, ${asExpected}/${runs} ${
+    listedFailures ? `failing exactly ${listedFailures.join(", ")}` : "with full marks"
+  }, under ${values.busy} busy loops; median ${sorted[Math.floor(runs / 2)].toFixed(2)} s`,
 );
-Deno.exit(identical === runs && fullMarks === runs ? 0 : 1);
+Deno.exit(identical === runs && asExpected === runs ? 0 : 1);
