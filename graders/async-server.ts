@@ -35,9 +35,11 @@ import { clientChecks } from "./async-server/client_checks.ts";
 import { throughputChecks } from "./async-server/throughput.ts";
 import { requireEpollWaits, requireForkPerClient } from "./async-server/structure.ts";
 import {
+  endUploadsTogether,
   requireChildrenReaped,
   requireOneProcessAgain,
   requireParentIdles,
+  requireParentSleepsAfterChildEnds,
   requireRunning,
 } from "./async-server/lifecycle.ts";
 import {
@@ -98,18 +100,63 @@ async function waitReceivedLines(t: AsyncServerContext, server: LabProcess, peer
  * done when the server prints one more "Received" line. Whether it closes
  * the connection is for the upload checks to judge.
  */
-async function smallUpload(t: AsyncServerContext, server: LabProcess, label: string): Promise<void> {
+async function smallUpload(
+  t: AsyncServerContext,
+  server: LabProcess,
+  label: string,
+  failure?: { rationale: string; hint: string },
+): Promise<void> {
   const before = receivedLines(server);
   const peer = await t.connect({ label });
   await sendSteadily(t, peer, new UploadPattern(3), 0, SMALL_UPLOAD);
   require(
     await waitReceivedLines(t, server, peer, before + 1),
-    `after a ${
-      formatSize(SMALL_UPLOAD)
-    } upload and the client's end of file, the server printed no line containing "Received"`,
-    RECEIVED_HINT,
+    failure?.rationale ??
+      `after a ${
+        formatSize(SMALL_UPLOAD)
+      } upload and the client's end of file, the server printed no line containing "Received"`,
+    failure?.hint ?? RECEIVED_HINT,
   );
   await peer.close();
+}
+
+/**
+ * `count` clients upload {@link SMALL_UPLOAD} bytes each and end together
+ * (their children exit at once, see endUploadsTogether): done when the
+ * server has printed a "Received" line for each.
+ */
+async function uploadsEndingTogether(
+  t: AsyncServerContext,
+  server: LabProcess,
+  count: number,
+): Promise<void> {
+  const before = receivedLines(server);
+  const peers: TcpPeer[] = [];
+  for (let i = 1; i <= count; i++) {
+    const peer = await t.connect({ label: `together ${i}` });
+    await sendSteadily(t, peer, new UploadPattern(3), 0, SMALL_UPLOAD);
+    peers.push(peer);
+  }
+  const merged = await endUploadsTogether(t, server, peers);
+  t.transcript.note(
+    merged
+      ? `${merged} children ended while the parent was stopped`
+      : `the ${count} clients ended their uploads one after the other (the server does not catch SIGCHLD)`,
+  );
+  for (const peer of peers) {
+    require(
+      await whileServerReads(
+        t,
+        peer,
+        (ms) => server.stdout.waitUntil(() => receivedLines(server) >= before + count, ms),
+      ),
+      `after ${count} uploads of ${
+        formatSize(SMALL_UPLOAD)
+      } that ended together, the server printed fewer than ${count} lines containing "Received"`,
+      RECEIVED_HINT,
+    );
+  }
+  for (const peer of peers) await peer.close();
 }
 
 export default defineGrader({
@@ -153,7 +200,7 @@ export default defineGrader({
     }),
 
     "concurrent-uploads": check({
-      title: "A second upload completes while a first client is stalled mid-upload",
+      title: "A second and a third upload complete while a first client is stalled mid-upload",
       run: async (t) => {
         // Tolerance: the second upload may be slow (a step without progress fails it, not a deadline), as
         // in single-upload. Spec: "a second client's upload proceeds while the first one is still connected".
@@ -174,6 +221,8 @@ export default defineGrader({
               FORK_HINT,
             ),
         });
+        // Who serves the second client, to know when it has ended: any process but the server itself.
+        const secondChildren = t.connectionHolders(second).filter((pid) => pid !== server.programPid());
         require(
           await waitReceivedLines(t, server, second, 1),
           `the second client sent its whole upload and its end of file while the first client was connected, but the server printed no "Received" line for it`,
@@ -184,10 +233,27 @@ export default defineGrader({
           "the server closed the first client's connection while it was still uploading",
           "close a client's connection only after its upload is complete",
         );
+        // A child ended while another still serves: the parent must sleep again and keep accepting (spec
+        // section 3: "the parent keeps accepting ... the parent idles while children upload"). A third
+        // client's whole upload, the first still stalled, proves the accepting; no tolerance.
+        await requireParentSleepsAfterChildEnds(t, server, secondChildren);
+        await smallUpload(t, server, "third client", {
+          rationale:
+            `once the second client's child had ended, with the first client still connected and silent, a third client's ${
+              formatSize(SMALL_UPLOAD)
+            } upload got no "Received" line: the server no longer takes in new clients while a child still runs`,
+          hint:
+            "reap with waitpid(-1, NULL, WNOHANG) in a loop: without WNOHANG, waitpid() blocks the parent until every other child has ended",
+        });
+        require(
+          !first.received.ended,
+          "the server closed the first client's connection while it was still uploading",
+          "close a client's connection only after its upload is complete",
+        );
         await sendSteadily(t, first, new UploadPattern(1), firstSize / 2, firstSize);
         require(
-          await waitReceivedLines(t, server, first, 2),
-          'after both uploads the server printed fewer than two lines containing "Received"',
+          await waitReceivedLines(t, server, first, 3),
+          'after the three uploads the server printed fewer than three lines containing "Received"',
           RECEIVED_HINT,
         );
       },
@@ -200,7 +266,15 @@ export default defineGrader({
         // Tolerance: a zombie seen after one upload is not a fault, one still there after the next is.
         // Spec section 3: "a zombie that stays across later uploads is a fault; one not yet reaped at
         // the moment of looking is not" (details: requireChildrenReaped).
-        await requireChildrenReaped(t, server, 3, (n) => smallUpload(t, server, `client ${n}`));
+        // The second "upload" is three clients whose children end together, their SIGCHLD signals merged
+        // (details: endUploadsTogether): a handler reaping one child per signal keeps two zombies, and one of
+        // them is still there after the next upload. Spec section 3: "reaps every child".
+        await requireChildrenReaped(
+          t,
+          server,
+          4,
+          (n) => n === 2 ? uploadsEndingTogether(t, server, 3) : smallUpload(t, server, `client ${n}`),
+        );
       },
     }),
 

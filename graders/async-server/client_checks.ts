@@ -19,6 +19,8 @@ import {
   receiveUpload,
   require,
   type TcpListenerPeer,
+  type TcpPeer,
+  tcpSockets,
   type UploadPattern,
 } from "../../harness/mod.ts";
 import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
@@ -27,9 +29,13 @@ import { chooseUploadSize, MiB, scaledDownNote } from "./transfers.ts";
 /**
  * Taken off a power-of-two size to make it a multiple of no buffer size:
  * a client that pads its last chunk to a whole buffer then sends more than
- * the file (spec section 3: "exactly its bytes whatever its size").
+ * the file (spec section 3: "exactly its bytes whatever its size"). One
+ * less than 64 KiB, so that a multiple of 64 KiB becomes one byte past a
+ * multiple of every power of two up to 64 KiB: with sends cut to 64 KiB,
+ * a client's last send is then a single byte, and a send loop that stops
+ * with one byte left (`while (len > 1)`) loses it.
  */
-const UNALIGNED_BY = 12345;
+const UNALIGNED_BY = (64 << 10) - 1;
 
 /**
  * `size` made odd, a multiple of no buffer size, by taking
@@ -38,7 +44,7 @@ const UNALIGNED_BY = 12345;
  * @example
  * ```ts
  * import { unaligned } from "./client_checks.ts";
- * unaligned(16 << 20); // 16764871
+ * unaligned(16 << 20); // 16711681
  * ```
  */
 export function unaligned(size: number): number {
@@ -48,8 +54,23 @@ export function unaligned(size: number): number {
 
 /** The first file the client sends in `client-sends-file`, whose pace sizes the second. */
 const CLIENT_PROBE_BYTES = 16 * MiB;
-/** The file of `client-progress`: room for the lab's client to print twice (it does every 10 MB). */
-const PROGRESS_FILE_BYTES = unaligned(24 * MiB);
+/**
+ * The file of `client-progress`: room for the lab's client to print several times (it does every
+ * 10 MB), and more than {@link PROGRESS_PAUSE_BYTES} plus all that socket buffers can hold (loopback
+ * receive buffers grow to 32 MiB here, of which about half holds data; a send buffer 4 MiB), so that
+ * the client is still sending when the harness pauses.
+ */
+const PROGRESS_FILE_BYTES = unaligned(64 * MiB);
+/**
+ * Where `client-progress` stops reading until the client has printed a progress line: more than the
+ * lab's 10 MB step, and far from the end of the file.
+ */
+const PROGRESS_PAUSE_BYTES = 12 * MiB;
+/**
+ * More lines than a client's progress can take on the file of `client-progress` (one per 32 KiB of it):
+ * a client that printed more while it stopped sending is caught in a loop that prints for ever.
+ */
+const RUNAWAY_LINES = 2000;
 
 /**
  * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
@@ -142,6 +163,20 @@ async function requireWholeFile(
   return { checked: got.bytes, bytesPerSecond: (got.bytes * 1000) / Math.max(got.ms, 0.001) };
 }
 
+/**
+ * Bytes the client has sent on the harness's accepted connection `peer` that the harness has not read:
+ * in the client's send queue and the harness's receive queue (from `/proc/net/tcp`).
+ */
+function bytesUnread(t: AsyncServerContext, peer: TcpPeer): number {
+  const client = (peer.conn.remoteAddr as Deno.NetAddr).port;
+  return tcpSockets(["ipv4", "ipv6"])
+    .filter((s) =>
+      (s.localPort === client && s.remotePort === t.port) ||
+      (s.localPort === t.port && s.remotePort === client)
+    )
+    .reduce((sum, s) => sum + s.rxQueue + s.txQueue, 0);
+}
+
 /** Runs the client on `size` bytes until it closes, failing the check if it stops sending for a step. */
 async function uploadToTheEnd(t: AsyncServerContext, size: number) {
   const pattern = await prepareTestFile(t, size);
@@ -204,25 +239,66 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
   }),
 
   "client-progress": check({
-    title: "Your client prints its progress",
+    title: "Your client prints its progress as it goes",
     run: async (t) => {
-      // Tolerance: any line holding a number counts as progress, whatever its words or unit. Spec: "prints
-      // progress lines (such as `Sent 10 MB`) as it goes".
+      // Tolerances: any line holding a number counts as progress, whatever its words or unit, and a step
+      // of up to 12 MiB: the handout says "Print progress lines as you go (e.g. `Sent 10 MB`)". "As you go"
+      // is judged by an event, not a clock: the harness stops reading after 12 MiB and waits for a line
+      // with a number while the client has not yet sent the whole file (had the socket buffers taken it
+      // all, a total printed at the end could not be told from progress, and any line with a number
+      // counts). Whether every byte comes and the client closes and exits is the other client checks' to
+      // judge; this one fails a client whose progress loop never ends (more than RUNAWAY_LINES lines
+      // while it sends nothing more).
       const size = PROGRESS_FILE_BYTES;
-      const { client } = await uploadToTheEnd(t, size);
-      await client.waitExit(t.step);
-      const progress = client.stdout.lines().filter((line) => /\d/.test(line));
-      require(
-        progress.length > 0,
-        `uploading ${
-          formatSize(size)
-        }, the client printed no progress (no line with a number of bytes or megabytes)${
-          client.stdout.text.trim()
-            ? `; it printed ${JSON.stringify(client.stdout.text.trim().slice(0, 200))}`
-            : ""
-        }`,
-        'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB',
+      const pattern = await prepareTestFile(t, size);
+      const listener = t.listen();
+      const client = await startClient(t);
+      const peer = await listener.accept({ timeoutMs: 2 * t.step, raw: true });
+      const progress = () => client.stdout.lines().filter((line) => /\d/.test(line));
+      const requireProgress = (when: string) => {
+        const printed = client.stdout.text.trim();
+        require(
+          progress().length > 0,
+          `uploading a ${
+            formatSize(size)
+          } test-file.txt, ${when}, the client had printed no progress (no line with a number of bytes or megabytes)${
+            printed ? `; it printed ${JSON.stringify(printed.slice(0, 200))}` : ""
+          }`,
+          'print a line as the upload goes, e.g. "Sent 10 MB" every 10 MB (a total printed only at the end is no progress)',
+        );
+      };
+      const requireNoRunaway = (sent: number) => {
+        const lines = client.stdout.lines().length;
+        require(
+          lines <= RUNAWAY_LINES,
+          `the client stopped sending after ${sent} of the ${size} bytes of test-file.txt while it printed on (${lines} lines): the loop that prints its progress never ends`,
+          "print each progress line once and move the next report on by the step: the loop that prints must end",
+        );
+      };
+      const firstHalf = await receiveUpload(peer.conn, PROGRESS_PAUSE_BYTES, pattern, {
+        stallMs: t.step,
+        stopAtSize: true,
+      });
+      if (firstHalf.bytes < PROGRESS_PAUSE_BYTES) {
+        // It stopped short of halfway by itself: what it printed until then is all there is to judge.
+        if (!firstHalf.closed) requireNoRunaway(firstHalf.bytes);
+        await client.waitExit(t.step);
+        return requireProgress(`once it had sent ${formatSize(firstHalf.bytes)} and stopped`);
+      }
+      t.transcript.note(
+        `the harness stops reading after ${formatSize(firstHalf.bytes)} until the client prints`,
       );
+      await client.stdout.waitUntil(() => progress().length > 0, t.step);
+      const unread = bytesUnread(t, peer);
+      if (firstHalf.bytes + unread < size) {
+        requireProgress(`when it had sent ${formatSize(firstHalf.bytes + unread)}`);
+      } else {
+        t.note("the socket buffers took the whole file before the client could be seen printing on the way");
+      }
+      const rest = await receiveUpload(peer.conn, size - firstHalf.bytes, pattern, { stallMs: t.step });
+      const sent = firstHalf.bytes + rest.bytes;
+      if (sent < size && !rest.closed) requireNoRunaway(sent);
+      requireProgress("by the end of the upload");
     },
   }),
 };

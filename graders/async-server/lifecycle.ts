@@ -342,3 +342,165 @@ export async function requireParentIdles(
 
 const PARENT_HINT =
   "after fork(), remove the client's socket from the parent's epoll set (epoll_ctl(EPOLL_CTL_DEL)) before closing the parent's copy, or do not add it there when the parent forks right after accept()";
+
+/** SIGCHLD's bit in the signal masks of `/proc/PID/status` (signal 17, counted from bit 0 for signal 1). */
+const SIGCHLD_BIT = 1n << 16n;
+
+/**
+ * Whether process `pid` runs a handler of its own on SIGCHLD (`SigCgt` of
+ * `/proc/PID/status`): not when SIGCHLD is ignored or keeps its default.
+ *
+ * @example
+ * ```ts
+ * import { catchesSigchld } from "./lifecycle.ts";
+ * catchesSigchld(Deno.pid); // false: Deno leaves SIGCHLD alone
+ * ```
+ */
+export function catchesSigchld(pid: number): boolean {
+  try {
+    const mask = Deno.readTextFileSync(`/proc/${pid}/status`).match(/^SigCgt:\s*([0-9a-f]+)/m)?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & SIGCHLD_BIT) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether every process of `pids` has exited (a zombie, or reaped already). */
+function allExited(pids: number[]): boolean {
+  return pids.every((pid) => {
+    const state = readStat(pid)?.state;
+    return state === undefined || state === "Z" || state === "X";
+  });
+}
+
+/** Sends `signal` to `pid`; a process already gone is not an error. */
+function signalProcess(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // Gone already: nothing to stop or continue.
+  }
+}
+
+/**
+ * Ends the uploads of `peers` (connected, part-sent, each served by a
+ * child) so that their children exit together, as children do whose
+ * clients finish at the same moment: their SIGCHLD signals then merge into
+ * one, and a handler that reaps one child per signal (`wait()` once, `if`
+ * instead of `while`) leaves the others zombies. Made certain, not left to
+ * luck: the parent is held stopped (SIGSTOP) while every child reads its
+ * end of file and exits, then continued (SIGCONT), with one SIGCHLD pending.
+ *
+ * Only a parent that catches SIGCHLD is stopped: it already retries an
+ * `epoll_wait` that a child's exit interrupts (EINTR), and a stop and a
+ * continue interrupt it in the same way, no more. A server that ignores SIGCHLD (the
+ * kernel reaps) or reaps in its loop has no signal to lose, and a stop could
+ * make its `epoll_wait` fail where a real run never does; its uploads end
+ * as they come. Returns how many children were seen to end while it was
+ * stopped (0 if it was not).
+ *
+ * @example
+ * ```ts ignore
+ * await endUploadsTogether(t, server, clients);
+ * ```
+ */
+export async function endUploadsTogether(
+  t: AsyncServerContext,
+  server: LabProcess,
+  peers: TcpPeer[],
+): Promise<number> {
+  const { handedOff, holders, serverPid } = await t.waitServedByChildren(server, peers);
+  const children = [...new Set(holders.flat().filter((pid) => pid !== serverPid))];
+  const parent = server.programPid();
+  const freeze = handedOff && parent !== undefined && catchesSigchld(parent);
+  if (!freeze) {
+    for (const peer of peers) await peer.closeWrite();
+    return 0;
+  }
+  // Every accept and fork done, the children reading: nothing of the parent's is under way when it stops.
+  await server.waitBlocked(t.step);
+  signalProcess(parent, "SIGSTOP");
+  try {
+    // A parent not seen stopped within the step is continued at once, below, all the same.
+    await pollUntil(() => readStat(parent)?.state === "T" || !server.running ? true : undefined, {
+      timeoutMs: t.step,
+      what: "the parent to stop",
+    }).catch((error) => {
+      if (!(error instanceof DeadlineError)) throw error;
+    });
+    t.transcript.note(
+      `the parent is held stopped while the ${peers.length} clients end their uploads together, so that their children's SIGCHLD signals merge into one`,
+    );
+    for (const peer of peers) await peer.closeWrite();
+    const ended = await pollUntil(() => allExited(children) ? true : undefined, {
+      timeoutMs: 2 * t.step,
+      what: "the children to end their uploads",
+    }).catch((error) => {
+      if (error instanceof DeadlineError) return false;
+      throw error;
+    });
+    return ended ? children.length : 0;
+  } finally {
+    signalProcess(parent, "SIGCONT");
+    t.transcript.note("the parent is continued, one SIGCHLD pending for all its children that ended");
+  }
+}
+
+/**
+ * Requires the parent to go back to sleep once a child has ended while
+ * another child still serves a stalled client: its SIGCHLD handler must
+ * return. A reaping loop that goes on while `waitpid(…, WNOHANG)` returns 0
+ * (`>= 0` for `> 0`) spins for as long as any child runs, neither sleeping
+ * nor accepting. `ended` are the processes that served the client that
+ * finished; the wait for them ends when they have exited. Judged by the
+ * parent's own CPU ({@link SPIN_TICKS} without sleeping once), never by
+ * a stopwatch.
+ *
+ * No tolerance beyond that count: "the parent idles while children upload"
+ * (spec section 3).
+ *
+ * @example
+ * ```ts ignore
+ * await requireParentSleepsAfterChildEnds(t, server, childPids);
+ * ```
+ */
+export async function requireParentSleepsAfterChildEnds(
+  t: AsyncServerContext,
+  server: LabProcess,
+  ended: number[],
+): Promise<void> {
+  const parent = server.programPid();
+  if (parent === undefined) return requireRunning(server, "once the second client's upload was complete");
+  const exited = await pollUntil(() => allExited(ended) || !server.running ? true : undefined, {
+    timeoutMs: 2 * t.step,
+    what: "the second client's child to exit",
+  }).catch((error) => {
+    if (error instanceof DeadlineError) return false;
+    throw error;
+  });
+  requireRunning(server, "once the second client's upload was complete");
+  if (!exited) return t.note("the second client's child did not exit: children-exit judges that");
+  const cpuBefore = ownCpuTicks(parent);
+  const how = await pollUntil((): "asleep" | "spinning" | "gone" | undefined => {
+    if (!server.running) return "gone";
+    if (asleep(parent)) return "asleep";
+    return ownCpuTicks(parent) - cpuBefore >= SPIN_TICKS ? "spinning" : undefined;
+  }, { timeoutMs: 4 * t.step, what: "the parent to go back to sleep" }).catch((error) => {
+    if (error instanceof DeadlineError) return "undecided" as const;
+    throw error;
+  });
+  requireRunning(server, "once the second client's child had ended");
+  if (how === "spinning") {
+    throw new CheckFailure(
+      `once the second client's child had ended, while the first client's child was still serving it, the parent never went back to sleep: it used ${
+        (ownCpuTicks(parent) - cpuBefore) * 10
+      } ms of CPU in a loop (a reaping loop that goes on while waitpid(..., WNOHANG) returns 0, i.e. while another child still runs, never ends)`,
+      "reap with while (waitpid(-1, NULL, WNOHANG) > 0): waitpid() returns 0 while the other children are still running, and the loop must stop there",
+    );
+  }
+  t.transcript.note(
+    how === "asleep"
+      ? "once the second client's child had ended, the parent went back to sleep"
+      : "the parent's sleep could not be told within the step: the check goes on",
+  );
+}

@@ -36,6 +36,7 @@ Deno.test("the client's files are an odd size, a multiple of no buffer", () => {
     assert.equal(odd % 2, 1, `${size} → ${odd}`);
     assert.ok(odd > 0 && odd <= size);
   }
-  assert.equal(unaligned(16 << 20), 16764871);
+  assert.equal(unaligned(16 << 20), 16711681);
+  assert.equal(unaligned(16 << 20) % (64 << 10), 1, "one byte past a whole number of 64 KiB sends");
   assert.equal(unaligned(12345), 12345);
 });
