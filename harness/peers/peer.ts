@@ -249,11 +249,6 @@ export class TcpPeer {
     return (this.conn.localAddr as Deno.NetAddr).port;
   }
 
-  /** The other end's port (the student's client's, on a connection the harness accepted). */
-  get remotePort(): number {
-    return (this.conn.remoteAddr as Deno.NetAddr).port;
-  }
-
   async #pump(): Promise<void> {
     const buffer = new Uint8Array(64 * 1024);
     try {
