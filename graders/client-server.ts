@@ -80,7 +80,8 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
 }
 
 /** The hint when a program goes on after a send that failed. */
-const HINT_FAILED_SEND = "send() returns -1 once the peer has reset the connection: stop then (close and return), " +
+const HINT_FAILED_SEND =
+  "send() returns -1 once the peer has reset the connection: stop then (close and return), " +
   "instead of retrying or taking -1 as a count of bytes sent";
 
 /**
@@ -196,17 +197,20 @@ export default defineGrader({
     }),
 
     "server-long-messages": check({
-      title: "Your server handles a 255-byte message with its newline and a 255-byte reply, and the turns go on",
+      title:
+        "Your server handles a 255-byte message with its newline and a 255-byte reply, and the turns go on",
       run: longMessagesToServer,
     }),
 
     "client-long-messages": check({
-      title: "Your client handles a 255-byte message and a 255-byte reply with its newline, and the turns go on",
+      title:
+        "Your client handles a 255-byte message and a 255-byte reply with its newline, and the turns go on",
       run: longRepliesToClient,
     }),
 
     "server-ends-after-client-reset": check({
-      title: "Your server ends, instead of hanging or spinning, when its client vanished with a reset before the reply",
+      title:
+        "Your server ends, instead of hanging or spinning, when its client vanished with a reset before the reply",
       run: async (t) => {
         const { server, peer } = await harnessClientRound(t);
         const [message, reply] = ROUNDS[1];
@@ -226,7 +230,8 @@ export default defineGrader({
     }),
 
     "client-ends-after-server-reset": check({
-      title: "Your client ends, instead of hanging or spinning, when the server vanished with a reset before a line was typed",
+      title:
+        "Your client ends, instead of hanging or spinning, when the server vanished with a reset before a line was typed",
       run: async (t) => {
         const { client, peer } = await harnessServerRound(t);
         await peer.reset();

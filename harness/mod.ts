@@ -81,9 +81,9 @@ export { allProcesses, descendants, readStat, treeBlocked } from "./observe/proc
 export {
   acceptQueueLength,
   serverSideInode,
-  unreadBytes,
   socketDescriptor,
   tcpSockets,
+  unreadBytes,
 } from "./observe/sockets.ts";
 export { EPOLL_WAIT_SYSCALLS, waitChannel } from "./observe/syscalls.ts";
 export type { ProcStat } from "./observe/processes.ts";

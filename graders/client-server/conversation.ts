@@ -324,7 +324,8 @@ export async function harnessServerRound(t: CheckContext) {
  * The hint when a long message or reply breaks the turns: the handout's
  * limit is 255 bytes of text, and a receiver tolerates a trailing newline.
  */
-const HINT_LONG = "a message holds up to 255 bytes and may be followed by a newline: receive into a buffer of at least " +
+const HINT_LONG =
+  "a message holds up to 255 bytes and may be followed by a newline: receive into a buffer of at least " +
   "256 bytes (plus one for the terminating '\\0') and ask recv() for 256; read a typed line with room for 255 " +
   "characters, its newline and the '\\0' (fgets needs 257)";
 
@@ -360,7 +361,10 @@ export async function longMessagesToServer(t: CheckContext): Promise<void> {
     );
   }
   await server.writeLine(LONG_REPLY);
-  await peer.expectReceived(LONG_REPLY, { timeoutMs: t.step, because: "a 255-byte reply typed on the server" });
+  await peer.expectReceived(LONG_REPLY, {
+    timeoutMs: t.step,
+    because: "a 255-byte reply typed on the server",
+  });
   const [message, reply] = ROUNDS[1];
   await peer.send(message);
   await server.expectOutput(message, { timeoutMs: t.step, because: "the message after the long one" });

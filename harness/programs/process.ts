@@ -329,9 +329,7 @@ export class LabProcess {
     if (status === undefined) {
       const activity = describeLingering(pid, cpuBefore, started);
       throw new CheckFailure(
-        `expected the ${this.label} ${expected}${why}, but after ${
-          formatMs(options.timeoutMs)
-        } ${activity}`,
+        `expected the ${this.label} ${expected}${why}, but after ${formatMs(options.timeoutMs)} ${activity}`,
         options.hint,
       );
     }
