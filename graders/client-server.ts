@@ -17,15 +17,14 @@ import {
   type LabProcess,
 } from "../harness/mod.ts";
 import {
-  converse,
   harnessClientRound,
   harnessServerRound,
   HINT_END_OF_INPUT,
   HINT_EXIT_MESSAGE,
   HINT_RECV_ZERO,
   HINT_TYPED_EXIT,
-  LONG_MESSAGE,
-  LONG_REPLY,
+  longMessagesToServer,
+  longRepliesToClient,
   ROUNDS,
   studentClientWithReferenceServer,
   studentServerWithReferenceClient,
@@ -79,6 +78,11 @@ async function serverHandlesExitMessage(t: CheckContext): Promise<void> {
     throw new CheckFailure("the server exited but the harness client's connection stayed open");
   }
 }
+
+/** The hint when a program goes on after a send that failed. */
+const HINT_FAILED_SEND =
+  "send() returns -1 once the peer has reset the connection: stop then (close and return), " +
+  "instead of retrying or taking -1 as a count of bytes sent";
 
 /**
  * Requires `program`, whose stdin was just closed, to exit 0; a program that
@@ -193,20 +197,52 @@ export default defineGrader({
     }),
 
     "server-long-messages": check({
-      title: "Your server handles 255-byte messages intact",
-      run: async (t) => {
-        const server = await t.startServer(t.submission);
-        const client = t.start(t.reference("c"), "client");
-        await converse(t, "server", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
-      },
+      title:
+        "Your server handles a 255-byte message with its newline and a 255-byte reply, and the turns go on",
+      run: longMessagesToServer,
     }),
 
     "client-long-messages": check({
-      title: "Your client handles 255-byte messages intact",
+      title:
+        "Your client handles a 255-byte message and a 255-byte reply with its newline, and the turns go on",
+      run: longRepliesToClient,
+    }),
+
+    "server-ends-after-client-reset": check({
+      title:
+        "Your server ends, instead of hanging or spinning, when its client vanished with a reset before the reply",
       run: async (t) => {
-        const server = await t.startServer(t.reference("c"));
-        const client = t.start(t.submission, "client");
-        await converse(t, "client", server, client, [[LONG_MESSAGE, LONG_REPLY]]);
+        const { server, peer } = await harnessClientRound(t);
+        const [message, reply] = ROUNDS[1];
+        await peer.send(message);
+        await server.expectOutput(message, { timeoutMs: t.step, because: "the second message" });
+        await peer.reset();
+        await server.writeLine(reply);
+        // Tolerance: any status. "A hang or a busy loop after the peer left" is the fault (spec, rules common to
+        // all four); the upstream server's send() raises SIGPIPE here, and its DIE() exits 1.
+        await server.expectExit({
+          code: "any",
+          timeoutMs: t.step,
+          because: "after its send() of the typed reply failed (the client had reset the connection)",
+          hint: HINT_FAILED_SEND,
+        });
+      },
+    }),
+
+    "client-ends-after-server-reset": check({
+      title:
+        "Your client ends, instead of hanging or spinning, when the server vanished with a reset before a line was typed",
+      run: async (t) => {
+        const { client, peer } = await harnessServerRound(t);
+        await peer.reset();
+        await client.writeLine(ROUNDS[1][0]);
+        // Tolerance: any status, as for the server: the upstream client's DIE() exits 1 when send() fails.
+        await client.expectExit({
+          code: "any",
+          timeoutMs: t.step,
+          because: "after its send() of the typed line failed (the server had reset the connection)",
+          hint: HINT_FAILED_SEND,
+        });
       },
     }),
 

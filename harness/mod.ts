@@ -78,7 +78,13 @@ export type { TransferResult } from "./peers/upload.ts";
 
 // What /proc tells about processes and sockets, beyond the program handle's probes.
 export { allProcesses, descendants, readStat, treeBlocked } from "./observe/processes.ts";
-export { acceptQueueLength, serverSideInode, socketDescriptor, tcpSockets } from "./observe/sockets.ts";
+export {
+  acceptQueueLength,
+  serverSideInode,
+  socketDescriptor,
+  tcpSockets,
+  unreadBytes,
+} from "./observe/sockets.ts";
 export { EPOLL_WAIT_SYSCALLS, waitChannel } from "./observe/syscalls.ts";
 export type { ProcStat } from "./observe/processes.ts";
 export type { TcpSocketInfo } from "./observe/sockets.ts";

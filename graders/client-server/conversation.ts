@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CheckFailure } from "../../harness/mod.ts";
+import { CheckFailure, unreadBytes } from "../../harness/mod.ts";
 import type { CheckContext, LabProcess, Language } from "../../harness/mod.ts";
 
 /**
@@ -21,6 +21,12 @@ export const ROUNDS: [message: string, reply: string][] = [
   ["The quick brown fox jumps over the lazy dog", "Hello, client number one"],
   ["Hi", "ok"],
   ["third message: still there?", "still here, third reply"],
+  // One byte each way: a one-byte receive is a message, not the end of the connection. Letters that no
+  // prefix the lab's peers print contains, so the line that holds them is theirs.
+  ["Q", "Z"],
+  // Words next to "exit" in byte order (strcmp gives -1 or 1 for them): only the whole line exit ends a peer.
+  ["fine", "done"],
+  ["done", "fine"],
 ];
 
 /**
@@ -312,6 +318,109 @@ export async function harnessServerRound(t: CheckContext) {
   await peer.send(reply);
   await client.expectOutput(reply, { timeoutMs: t.step, because: "the reply the harness sent" });
   return { client, peer };
+}
+
+/**
+ * The hint when a long message or reply breaks the turns: the handout's
+ * limit is 255 bytes of text, and a receiver tolerates a trailing newline.
+ */
+const HINT_LONG =
+  "a message holds up to 255 bytes and may be followed by a newline: receive into a buffer of at least " +
+  "256 bytes (plus one for the terminating '\\0') and ask recv() for 256; read a typed line with room for 255 " +
+  "characters, its newline and the '\\0' (fgets needs 257)";
+
+/**
+ * The student's server gets a 255-byte message with the newline a client
+ * may send after it, in one write, answers with a typed 255-byte reply, then
+ * holds one more exchange. A receive buffer one byte short leaves the
+ * newline behind, read later as a message of its own; a reply buffer one
+ * byte short splits the typed reply, and the turns slip.
+ *
+ * @example
+ * ```ts ignore
+ * await longMessagesToServer(t);
+ * ```
+ */
+export async function longMessagesToServer(t: CheckContext): Promise<void> {
+  const { server, peer } = await harnessClientRound(t);
+  await peer.send(`${LONG_MESSAGE}\n`);
+  await server.expectOutput(LONG_MESSAGE, {
+    timeoutMs: t.step,
+    because: "a 255-byte message and its newline, sent in one write",
+    hint: HINT_LONG,
+  });
+  // It printed the message and waits for its operator's reply: whatever it has not read of the message
+  // by now stays behind in its socket, to be taken later for the next message.
+  const unread = unreadBytes(t.port, peer.localPort) ?? 0;
+  if (unread > 0) {
+    throw new CheckFailure(
+      `the server printed the 255-byte message but left ${unread} of the ${
+        LONG_MESSAGE.length + 1
+      } bytes sent in one write (the message and its newline) unread: it will take them for the next message`,
+      HINT_LONG,
+    );
+  }
+  await server.writeLine(LONG_REPLY);
+  await peer.expectReceived(LONG_REPLY, {
+    timeoutMs: t.step,
+    because: "a 255-byte reply typed on the server",
+  });
+  const [message, reply] = ROUNDS[1];
+  await peer.send(message);
+  await server.expectOutput(message, { timeoutMs: t.step, because: "the message after the long one" });
+  await server.writeLine(reply);
+  await peer.expectReceived(reply, {
+    timeoutMs: t.step,
+    because: "the reply typed after the 255-byte one (the turns must not slip)",
+    hint: HINT_LONG,
+  });
+}
+
+/**
+ * The student's client sends a typed 255-byte message, gets a 255-byte
+ * reply with a newline after it in one write, then holds one more exchange:
+ * a receive buffer one byte short leaves the newline to be taken for the
+ * next reply.
+ *
+ * @example
+ * ```ts ignore
+ * await longRepliesToClient(t);
+ * ```
+ */
+export async function longRepliesToClient(t: CheckContext): Promise<void> {
+  const { client, peer } = await harnessServerRound(t);
+  await client.writeLine(LONG_MESSAGE);
+  await peer.expectReceived(LONG_MESSAGE, {
+    timeoutMs: t.step,
+    because: "a 255-byte line typed on the client",
+    hint: HINT_LONG,
+  });
+  await peer.send(`${LONG_REPLY}\n`);
+  await client.expectOutput(LONG_REPLY, {
+    timeoutMs: t.step,
+    because: "a 255-byte reply and its newline, sent in one write",
+    hint: HINT_LONG,
+  });
+  // It printed the reply and waits for its next typed line: what it left of the reply stays in its socket
+  // until then, to be taken for the next reply (or, if the next reply has come by then, joined to it).
+  const unread = unreadBytes(peer.remotePort, t.port) ?? 0;
+  if (unread > 0) {
+    throw new CheckFailure(
+      `the client printed the 255-byte reply but left ${unread} of the ${
+        LONG_REPLY.length + 1
+      } bytes sent in one write (the reply and its newline) unread: it will take them for the next reply`,
+      HINT_LONG,
+    );
+  }
+  const [message, reply] = ROUNDS[1];
+  await client.writeLine(message);
+  await peer.expectReceived(message, { timeoutMs: t.step, because: "the line typed after the long reply" });
+  await peer.send(reply);
+  await client.expectOutput(reply, {
+    timeoutMs: t.step,
+    because: "the reply after the 255-byte one (the turns must not slip)",
+    hint: HINT_LONG,
+  });
 }
 
 function longText(who: string, length: number): string {

@@ -124,6 +124,25 @@ export function serverSideInode(port: number, clientPort: number): string | unde
 }
 
 /**
+ * Bytes that reached the end of a connection bound to `localPort` and
+ * connected to `remotePort` and that its program has not read yet;
+ * `undefined` while no socket holds that end (a server's end not accepted
+ * yet, or closed).
+ *
+ * @example
+ * ```ts ignore
+ * import { unreadBytes } from "./sockets.ts";
+ * const atServer = unreadBytes(5000, peer.localPort); // 1: a newline left behind
+ * const atClient = unreadBytes(peer.remotePort, 5000);
+ * ```
+ */
+export function unreadBytes(localPort: number, remotePort: number): number | undefined {
+  return tcpSockets(["ipv4", "ipv6"]).find((s) =>
+    s.localPort === localPort && s.remotePort === remotePort && s.inode !== "0"
+  )?.rxQueue;
+}
+
+/**
  * The descriptor number under which `pid` holds socket `inode`, if it does.
  *
  * @example

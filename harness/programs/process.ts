@@ -311,32 +311,31 @@ export class LabProcess {
    * waiting) or sleeps, and where.
    */
   async expectExit(
-    options: { code?: number; timeoutMs: number; because?: string; hint?: string },
+    options: { code?: number | "any"; timeoutMs: number; because?: string; hint?: string },
   ): Promise<ExitStatus> {
     const code = options.code ?? 0;
     const why = options.because ? ` ${options.because}` : "";
+    const expected = code === "any" ? "to end (with any status)" : `to exit with status ${code}`;
     const pid = this.programPid() ?? this.pid;
     const cpuBefore = treeCpuTicks(pid);
     const started = performance.now();
     const status = await this.waitExit(options.timeoutMs);
     if (status === undefined && this.#lastStall !== undefined) {
       throw new CheckFailure(
-        `expected the ${this.label} to exit with status ${code}${why}, but it kept running, and nothing could end it any more: ${this.#lastStall}`,
+        `expected the ${this.label} ${expected}${why}, but it kept running, and nothing could end it any more: ${this.#lastStall}`,
         options.hint,
       );
     }
     if (status === undefined) {
       const activity = describeLingering(pid, cpuBefore, started);
       throw new CheckFailure(
-        `expected the ${this.label} to exit with status ${code}${why}, but after ${
-          formatMs(options.timeoutMs)
-        } ${activity}`,
+        `expected the ${this.label} ${expected}${why}, but after ${formatMs(options.timeoutMs)} ${activity}`,
         options.hint,
       );
     }
-    if (status.code !== code) {
+    if (code !== "any" && status.code !== code) {
       throw new CheckFailure(
-        `expected the ${this.label} to exit with status ${code}${why}, but it ${describeExit(status)}`,
+        `expected the ${this.label} ${expected}${why}, but it ${describeExit(status)}`,
         options.hint ?? exitHint(status),
       );
     }
