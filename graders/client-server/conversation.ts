@@ -351,15 +351,7 @@ export async function longMessagesToServer(t: CheckContext): Promise<void> {
   });
   // It printed the message and waits for its operator's reply: whatever it has not read of the message
   // by now stays behind in its socket, to be taken later for the next message.
-  const unread = unreadBytes(t.port, peer.localPort) ?? 0;
-  if (unread > 0) {
-    throw new CheckFailure(
-      `the server printed the 255-byte message but left ${unread} of the ${
-        LONG_MESSAGE.length + 1
-      } bytes sent in one write (the message and its newline) unread: it will take them for the next message`,
-      HINT_LONG,
-    );
-  }
+  requireAllRead("server", "message", unreadBytes(t.port, peer.localPort));
   await server.writeLine(LONG_REPLY);
   await peer.expectReceived(LONG_REPLY, {
     timeoutMs: t.step,
@@ -403,15 +395,7 @@ export async function longRepliesToClient(t: CheckContext): Promise<void> {
   });
   // It printed the reply and waits for its next typed line: what it left of the reply stays in its socket
   // until then, to be taken for the next reply (or, if the next reply has come by then, joined to it).
-  const unread = unreadBytes(peer.remotePort, t.port) ?? 0;
-  if (unread > 0) {
-    throw new CheckFailure(
-      `the client printed the 255-byte reply but left ${unread} of the ${
-        LONG_REPLY.length + 1
-      } bytes sent in one write (the reply and its newline) unread: it will take them for the next reply`,
-      HINT_LONG,
-    );
-  }
+  requireAllRead("client", "reply", unreadBytes(peer.remotePort, t.port));
   const [message, reply] = ROUNDS[1];
   await client.writeLine(message);
   await peer.expectReceived(message, { timeoutMs: t.step, because: "the line typed after the long reply" });
@@ -421,6 +405,21 @@ export async function longRepliesToClient(t: CheckContext): Promise<void> {
     because: "the reply after the 255-byte one (the turns must not slip)",
     hint: HINT_LONG,
   });
+}
+
+/**
+ * Fails unless the program took in every byte of a 255-byte text and its
+ * newline (`unread` counts what its socket still holds; undefined when the
+ * socket is gone, which other steps judge).
+ */
+function requireAllRead(who: string, text: string, unread: number | undefined): void {
+  if (!unread) return;
+  throw new CheckFailure(
+    `the ${who} printed the 255-byte ${text} but left ${unread} of the ${
+      LONG_MESSAGE.length + 1
+    } bytes sent in one write (the ${text} and its newline) unread: it will take them for the next ${text}`,
+    HINT_LONG,
+  );
 }
 
 function longText(who: string, length: number): string {
