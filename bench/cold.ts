@@ -50,7 +50,8 @@ async function gradeOnce(lab: string, cache: string): Promise<number> {
 
 /** Bytes the files under `dir` take on disk (holes not counted), as `du` reports them. */
 async function diskUse(dir: string): Promise<number> {
-  const output = await new Deno.Command("du", { args: ["-s", "--block-size=1", dir], stdout: "piped" }).output();
+  const output = await new Deno.Command("du", { args: ["-s", "--block-size=1", dir], stdout: "piped" })
+    .output();
   return Number(new TextDecoder().decode(output.stdout).split(/\s/)[0]);
 }
 
