@@ -73,6 +73,16 @@ const PROGRESS_PAUSE_BYTES = 12 * MiB;
 const RUNAWAY_LINES = 2000;
 
 /**
+ * The largest `test-file.txt` made dense, pseudo-random throughout: the probe of `client-sends-file`
+ * and the file of `client-closes`, each read to its end, so a client sending bytes from the wrong place
+ * in its buffer is caught on every byte. Larger files (the handout's gigabyte, the progress and pace
+ * files) are sparse: a page of content every 256 KiB, holes between (harness/peers/pattern.ts), so
+ * that they cost no time on a first grading and little disk in the cache, while a lost, repeated or
+ * shifted piece still shows within 256 KiB and a wrong length at the end.
+ */
+const DENSE_FILE_BYTES = 16 * MiB;
+
+/**
  * Puts `test-file.txt` of `size` bytes where the student's client will look for it.
  *
  * @example
@@ -83,7 +93,7 @@ const RUNAWAY_LINES = 2000;
 export async function prepareTestFile(t: AsyncServerContext, size: number): Promise<UploadPattern> {
   const path = join(t.env.scratchDir, "test-file.txt");
   await Deno.remove(path).catch(() => {});
-  return placeUploadFile(path, size, 7);
+  return placeUploadFile(path, size, 7, { sparse: size > DENSE_FILE_BYTES });
 }
 
 /**

@@ -39,7 +39,9 @@ export async function nativeHelpers(): Promise<string> {
       const library = NATIVE_HELPERS[i].endsWith(".so");
       const result = await new Deno.Command("cc", {
         args: [
-          "-O2",
+          // A first grading waits for these, and unoptimized they compile in half the time; none
+          // does work worth optimizing but the CPU spinner a check runs beside a program.
+          NATIVE_HELPERS[i] === "cpu_spin" ? "-O2" : "-O0",
           "-Wall",
           ...(library ? ["-shared", "-fPIC"] : []),
           "-o",
