@@ -32,8 +32,11 @@ export async function nativeHelpers(): Promise<string> {
   const sources = NATIVE_HELPERS.map((name) =>
     fileURLToPath(new URL(`./native/${name.replace(/\.so$/, "")}.c`, import.meta.url))
   );
-  // The whole folder: the headers the helpers include count too.
-  const key = (await fingerprint([fileURLToPath(new URL("./native/", import.meta.url))])).slice(0, 16);
+  // The whole folder (the headers the helpers include count too), and this file, whose flags do.
+  const key = (await fingerprint([
+    fileURLToPath(new URL("./native/", import.meta.url)),
+    fileURLToPath(import.meta.url),
+  ])).slice(0, 16);
   const dir = await cached(`native-${key}`, async (outDir) => {
     await Promise.all(sources.map(async (source, i) => {
       const library = NATIVE_HELPERS[i].endsWith(".so");
