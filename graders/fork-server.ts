@@ -124,10 +124,13 @@ export default defineGrader({
 
     "out-of-range": check({
       title:
-        '35, 1000, -1 and abc get "out of range", a connection closed without a request gets no reply (or "out of range"), and the server stays up',
+        '35, 1000, -1, abc, 5x, x5 and 70 letters get "out of range", a connection closed without a request gets no reply (or "out of range"), and the server stays up',
       run: async (t) => {
         const server = await startServer(t);
-        for (const request of ["35", "1000", "-1", "abc"]) {
+        // "For n > 34, or a request that is not a number, the reply is out of range" (handout): a number
+        // with a letter after or before it is not one (atoi and a check of the first character alone take
+        // 5x for 5), nor is a request longer than any buffer sized for a number.
+        for (const request of ["35", "1000", "-1", "abc", "5x", "x5", "q".repeat(70)]) {
           await ask(t, request, { exact: true, timeoutMs: 2 * t.step });
           requireAlive(server, `after the request ${JSON.stringify(request)}`);
         }
@@ -349,6 +352,28 @@ export default defineGrader({
           "fork() once per accepted connection, and let that child serve only that client",
         );
         t.note(`clients served by processes ${servers.join(", ")}`);
+      },
+    }),
+
+    "ends-on-sigterm": check({
+      title: "The server ends on SIGTERM, sent while it waits for a client",
+      run: async (t) => {
+        const server = await startServer(t);
+        await ask(t, "10");
+        // Seen waiting first, so that the signal finds it in accept(): a handler installed with
+        // SA_RESTART (glibc's signal() does so) only sets its flag there, and accept() waits on.
+        await server.waitBlocked(t.step);
+        const pid = server.programPid();
+        if (pid !== undefined) Deno.kill(pid, "SIGTERM");
+        // Tolerance: any way of ending, a status or the signal itself. Handout: "it runs until SIGINT
+        // or SIGTERM".
+        await server.expectExit({
+          code: "any",
+          timeoutMs: t.step,
+          because: "after SIGTERM, sent while it waited for a client (it runs until SIGINT or SIGTERM)",
+          hint:
+            "let SIGTERM end the server: keep its default action, or install a handler with sigaction() and no SA_RESTART (signal() restarts accept(), so a flag set in the handler is seen only at the next client), and leave the accept loop when accept() fails with EINTR and the flag is set",
+        });
       },
     }),
 

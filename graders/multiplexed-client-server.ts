@@ -70,6 +70,8 @@ export default defineGrader({
         const { server, clients: [a, b, c] } = await chatRoom(t, 3);
         await say(t, server, a, message("A1"), [b, c]);
         await say(t, server, b, message("B1", "jumps over the lazy dog"), [a, c]);
+        // One byte is a message too: a receive of one byte is not the client leaving.
+        await say(t, server, a, "~", [b, c]);
         const long = longMessage("C1");
         await say(t, server, c, long, [a, b]);
         // A shorter message after a longer one: a server that forwards its

@@ -15,6 +15,7 @@ import {
   stderrExcerpt,
   type TcpListenerPeer,
   type TcpPeer,
+  unreadBytes,
 } from "../../harness/mod.ts";
 import { HINT, message } from "./chat.ts";
 
@@ -75,8 +76,68 @@ export async function typeAndSend(
   client: LabProcess,
   server: TcpPeer,
   line: string,
+  options: { exact?: boolean } = {},
 ): Promise<void> {
+  const before = server.received.text.length;
   await client.writeLine(line);
+  await requireSent(t, client, server, line, before, options.exact ?? false);
+}
+
+/**
+ * Types `line` on the student's client in two writes, the first `firstBytes`
+ * long, the second only once the client waits again: `server` must receive
+ * it as one line, as a terminal or a pipe may deliver a line in pieces.
+ *
+ * @example
+ * ```ts ignore
+ * await typeInPiecesAndSend(t, client, server, "pieces of one line", 1);
+ * ```
+ */
+export async function typeInPiecesAndSend(
+  t: CheckContext,
+  client: LabProcess,
+  server: TcpPeer,
+  line: string,
+  firstBytes: number,
+): Promise<void> {
+  const before = server.received.text.length;
+  await client.write(line.slice(0, firstBytes));
+  await client.waitBlocked(t.step);
+  // It waits for the rest: nothing of the line may have gone out yet, neither read by the harness
+  // nor still in the socket's queue (read from /proc, so no byte on its way is missed).
+  const early = server.received.text.length - before + (unreadBytes(t.port, server.remotePort) ?? 0);
+  if (early > 0) {
+    throw new CheckFailure(
+      `the client sent ${early} byte(s) of the line ${
+        JSON.stringify(line.slice(0, 40))
+      } as soon as its first ${firstBytes} byte(s) were typed, before the newline: a piece of a line went out as a message of its own`,
+      "a line may reach the input in pieces: keep what read() returned until its newline comes, then send the whole line",
+    );
+  }
+  await client.writeLine(line.slice(firstBytes));
+  await requireSent(t, client, server, line, before, true);
+}
+
+/**
+ * A line as a client may send it: its text, then its newline, or the NUL
+ * that ends it in C (`send(strlen + 1)`), or nothing. Handout: "each stdin
+ * line is sent"; how it is delimited is not fixed, what it holds is.
+ */
+const LINE_ENDING = /^(\r?\n|\0)?$/;
+
+/**
+ * Waits for `line` at `server` (typed on the client after `before` bytes had
+ * arrived), then for the client to wait again; `exact` also requires that the
+ * client sent that line and nothing else.
+ */
+async function requireSent(
+  t: CheckContext,
+  client: LabProcess,
+  server: TcpPeer,
+  line: string,
+  before: number,
+  exact: boolean,
+): Promise<void> {
   try {
     await server.expectReceived(line, {
       timeoutMs: t.step,
@@ -95,6 +156,16 @@ export async function typeAndSend(
     );
   }
   await client.waitBlocked(t.step);
+  if (!exact) return;
+  const sent = server.received.text.slice(before);
+  if (!sent.startsWith(line) || !LINE_ENDING.test(sent.slice(line.length))) {
+    throw new CheckFailure(
+      `for the line ${JSON.stringify(line.slice(0, 40))} typed on its input, the client sent ${
+        JSON.stringify(sent.slice(0, 80))
+      }${sent.length > 80 ? ` (${sent.length} characters)` : ""}: more than the line and its end`,
+      "send the bytes of the line (with its newline, or without) and nothing else: no bytes of the buffer past its end, none left from an earlier line",
+    );
+  }
 }
 
 /**

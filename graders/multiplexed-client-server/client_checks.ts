@@ -6,7 +6,7 @@
  * @module
  */
 
-import { check, type DeclaredCheck } from "../../harness/mod.ts";
+import { check, CheckFailure, type DeclaredCheck } from "../../harness/mod.ts";
 import { HINT, longMessage, message } from "./chat.ts";
 import {
   clientThroughReferenceServer,
@@ -14,6 +14,7 @@ import {
   expectClientExit,
   pastedLinesAllSent,
   typeAndSend,
+  typeInPiecesAndSend,
 } from "./client.ts";
 import { requireWaitsInEpoll } from "./observe.ts";
 
@@ -30,9 +31,17 @@ export const clientChecks: Record<string, DeclaredCheck> = {
     title: "Your client sends each line typed on its input",
     run: async (t) => {
       const { client, server } = await clientWithHarnessServer(t);
-      await typeAndSend(t, client, server, message("first line", "hello there"));
-      await typeAndSend(t, client, server, message("second line", "and another one"));
-      await typeAndSend(t, client, server, longMessage("third line"));
+      // Each line exactly, with its newline or without: no byte of the buffer past it.
+      const exact = { exact: true };
+      await typeAndSend(t, client, server, message("first line", "hello there"), exact);
+      await typeAndSend(t, client, server, message("second line", "and another one"), exact);
+      await typeAndSend(t, client, server, longMessage("third line"), exact);
+      // One character is a line too (not an empty one).
+      await typeAndSend(t, client, server, "k", exact);
+      // A line may reach the input in pieces (a pipe, a slow terminal): it is still one line, sent
+      // whole once its newline comes. The first piece is one byte, which is not the end of input.
+      await typeInPiecesAndSend(t, client, server, message("pieces", "of one line"), 1);
+      await typeInPiecesAndSend(t, client, server, message("halves", "of another line"), 9);
     },
   }),
 
@@ -58,6 +67,9 @@ export const clientChecks: Record<string, DeclaredCheck> = {
       await server.send(third);
       await print(second, "the second of two messages sent back to back");
       await print(third, "the third message");
+      // One byte is a message too: a receive of one byte is not the server closing.
+      await server.send("^");
+      await print("^", "a message of one byte");
       await typeAndSend(t, client, server, message("typed afterwards", "I am here too"));
     },
   }),
@@ -95,12 +107,20 @@ export const clientChecks: Record<string, DeclaredCheck> = {
     run: async (t) => {
       const { client, server } = await clientWithHarnessServer(t);
       await typeAndSend(t, client, server, message("a line", "is the server still there?"));
+      const printedBefore = client.stdout.totalBytes + client.stderr.totalBytes;
       await server.close();
       await expectClientExit(client, {
         timeoutMs: t.step,
         because: "after the server closed the connection, with nothing typed",
         hint: HINT.serverGone,
       });
+      // Handout: "if the server closes, it prints a notice and exits 0"; any words, on either stream.
+      if (client.stdout.totalBytes + client.stderr.totalBytes === printedBefore) {
+        throw new CheckFailure(
+          "the client exited 0 when the server closed the connection, but printed no notice of it",
+          HINT.serverGone,
+        );
+      }
     },
   }),
 
