@@ -100,9 +100,50 @@ export async function typeInPiecesAndSend(
   line: string,
   firstBytes: number,
 ): Promise<void> {
-  const before = server.received.text.length;
-  await client.write(line.slice(0, firstBytes));
-  await client.waitBlocked(t.step);
+  await typeAheadAndSend(t, client, server, undefined, line, firstBytes);
+}
+
+/**
+ * Types `whole` and its newline and the first `firstBytes` of `line` in one
+ * write, then the rest of `line` once the client waits again: `server` must
+ * receive `whole`, then nothing until the newline of `line` comes, then all
+ * of `line`. The piece waits in the client's buffer behind a line it has
+ * sent, where a buffer that is not shifted after each line loses it.
+ *
+ * @example
+ * ```ts ignore
+ * await typeLineAndPieceAndSend(t, client, server, "a whole line", "another one", 3);
+ * ```
+ */
+export async function typeLineAndPieceAndSend(
+  t: CheckContext,
+  client: LabProcess,
+  server: TcpPeer,
+  whole: string,
+  line: string,
+  firstBytes: number,
+): Promise<void> {
+  await typeAheadAndSend(t, client, server, whole, line, firstBytes);
+}
+
+async function typeAheadAndSend(
+  t: CheckContext,
+  client: LabProcess,
+  server: TcpPeer,
+  whole: string | undefined,
+  line: string,
+  firstBytes: number,
+): Promise<void> {
+  let before = server.received.text.length;
+  const piece = line.slice(0, firstBytes);
+  if (whole === undefined) {
+    await client.write(piece);
+    await client.waitBlocked(t.step);
+  } else {
+    await client.write(`${whole}\n${piece}`);
+    await requireSent(t, client, server, whole, before, true);
+    before = server.received.text.length;
+  }
   // It waits for the rest: nothing of the line may have gone out yet, neither read by the harness
   // nor still in the socket's queue (read from /proc, so no byte on its way is missed).
   const early = server.received.text.length - before + (unreadBytes(t.port, server.remotePort) ?? 0);

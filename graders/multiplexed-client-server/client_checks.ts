@@ -15,6 +15,7 @@ import {
   pastedLinesAllSent,
   typeAndSend,
   typeInPiecesAndSend,
+  typeLineAndPieceAndSend,
 } from "./client.ts";
 import { requireWaitsInEpoll } from "./observe.ts";
 
@@ -42,6 +43,16 @@ export const clientChecks: Record<string, DeclaredCheck> = {
       // whole once its newline comes. The first piece is one byte, which is not the end of input.
       await typeInPiecesAndSend(t, client, server, message("pieces", "of one line"), 1);
       await typeInPiecesAndSend(t, client, server, message("halves", "of another line"), 9);
+      // A line and the start of the next in one write (the handout's fgets() keeps the start in its
+      // buffer): the start waits behind the line sent, and is sent with the rest of its line.
+      await typeLineAndPieceAndSend(
+        t,
+        client,
+        server,
+        message("whole", "a line"),
+        message("behind it", "the next"),
+        5,
+      );
     },
   }),
 
