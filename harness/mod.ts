@@ -80,6 +80,7 @@ export type { TransferResult } from "./peers/upload.ts";
 export { allProcesses, descendants, readStat, treeBlocked } from "./observe/processes.ts";
 export {
   acceptQueueLength,
+  bytesQueuedBetween,
   serverSideInode,
   socketDescriptor,
   tcpSockets,

@@ -10,6 +10,7 @@
 
 import { join } from "node:path";
 import {
+  bytesQueuedBetween,
   check,
   CheckFailure,
   type DeclaredCheck,
@@ -19,8 +20,6 @@ import {
   receiveUpload,
   require,
   type TcpListenerPeer,
-  type TcpPeer,
-  tcpSockets,
   type UploadPattern,
 } from "../../harness/mod.ts";
 import type { AsyncServerContext, AsyncServerSettings } from "./settings.ts";
@@ -173,20 +172,6 @@ async function requireWholeFile(
   return { checked: got.bytes, bytesPerSecond: (got.bytes * 1000) / Math.max(got.ms, 0.001) };
 }
 
-/**
- * Bytes the client has sent on the harness's accepted connection `peer` that the harness has not read:
- * in the client's send queue and the harness's receive queue (from `/proc/net/tcp`).
- */
-function bytesUnread(t: AsyncServerContext, peer: TcpPeer): number {
-  const client = (peer.conn.remoteAddr as Deno.NetAddr).port;
-  return tcpSockets(["ipv4", "ipv6"])
-    .filter((s) =>
-      (s.localPort === client && s.remotePort === t.port) ||
-      (s.localPort === t.port && s.remotePort === client)
-    )
-    .reduce((sum, s) => sum + s.rxQueue + s.txQueue, 0);
-}
-
 /** Runs the client on `size` bytes until it closes, failing the check if it stops sending for a step. */
 async function uploadToTheEnd(t: AsyncServerContext, size: number) {
   const pattern = await prepareTestFile(t, size);
@@ -299,7 +284,8 @@ export const clientChecks: Record<string, DeclaredCheck<AsyncServerSettings>> = 
         `the harness stops reading after ${formatSize(firstHalf.bytes)} until the client prints`,
       );
       await client.stdout.waitUntil(() => progress().length > 0, t.step);
-      const unread = bytesUnread(t, peer);
+      // Sent by the client and not read by the harness: in either end's queue.
+      const unread = bytesQueuedBetween(t.port, peer.remotePort);
       if (firstHalf.bytes + unread < size) {
         requireProgress(`when it had sent ${formatSize(firstHalf.bytes + unread)}`);
       } else {

@@ -14,13 +14,13 @@
 
 import {
   BLOCK,
+  bytesQueuedBetween,
   CheckFailure,
   formatMs,
   formatRate,
   formatSize,
   sendUpload,
   type TcpPeer,
-  tcpSockets,
   type UploadPattern,
 } from "../../harness/mod.ts";
 import type { AsyncServerContext } from "./settings.ts";
@@ -291,12 +291,7 @@ export function durationAt(bytes: number, bytesPerSecond: number): string {
  * ```
  */
 export function bytesInFlight(t: AsyncServerContext, peer: TcpPeer): number {
-  const mine = peer.localPort;
-  return tcpSockets(["ipv4", "ipv6"])
-    .filter((s) =>
-      (s.localPort === mine && s.remotePort === t.port) || (s.localPort === t.port && s.remotePort === mine)
-    )
-    .reduce((sum, s) => sum + s.rxQueue + s.txQueue, 0);
+  return bytesQueuedBetween(t.port, peer.localPort);
 }
 
 /**

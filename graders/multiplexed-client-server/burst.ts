@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type CheckContext, CheckFailure, formatSize, type TcpPeer, tcpSockets } from "../../harness/mod.ts";
+import { type CheckContext, CheckFailure, formatSize, unreadBytes } from "../../harness/mod.ts";
 import { chatRoom, HINT, message, say, serverDied } from "./chat.ts";
 
 /**
@@ -123,11 +123,6 @@ export function inOrder(text: string, lines: string[]): number {
   return lines.length;
 }
 
-/** Bytes received and not yet read by the server on `peer`'s connection, from `/proc/net/tcp`. */
-function unreadByServer(port: number, peer: TcpPeer): number | undefined {
-  return tcpSockets(["ipv4"]).find((s) => s.localPort === port && s.remotePort === peer.localPort)?.rxQueue;
-}
-
 /**
  * The check: three clients; A sends two single messages (to learn how the
  * server decorates what it forwards), then a burst of lines in one write;
@@ -157,7 +152,7 @@ export async function burstServedInFull(t: CheckContext): Promise<void> {
     await server.waitExit(100);
     if (!server.running) throw serverDied(server, `after client A sent ${what}`);
     const count = got();
-    const unread = unreadByServer(t.port, a);
+    const unread = unreadBytes(t.port, a.localPort);
     const left = unread ? `; ${formatSize(unread)} of it still waited, unread, in the server's socket` : "";
     const text = undecorated(receiver.received.text, around);
     const later = lines.slice(count + 1).some((line) => text.includes(line));

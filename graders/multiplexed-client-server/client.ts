@@ -84,13 +84,18 @@ export async function typeAndSend(
 }
 
 /**
- * Types `line` on the student's client in two writes, the first `firstBytes`
- * long, the second only once the client waits again: `server` must receive
- * it as one line, as a terminal or a pipe may deliver a line in pieces.
+ * Types `line` on the student's client in two writes, the first ending after
+ * its first `firstBytes` bytes, the second only once the client waits again:
+ * `server` must receive nothing of it until its newline comes, then all of
+ * it, as one line (a terminal or a pipe may deliver a line in pieces). With
+ * `lineBefore`, the first write starts with that whole line and its newline,
+ * which must be sent at once: the piece then waits in the client's buffer
+ * behind a line it has sent, where a buffer not shifted after each line loses it.
  *
  * @example
  * ```ts ignore
  * await typeInPiecesAndSend(t, client, server, "pieces of one line", 1);
+ * await typeInPiecesAndSend(t, client, server, "another one", 3, { lineBefore: "a whole line" });
  * ```
  */
 export async function typeInPiecesAndSend(
@@ -99,49 +104,16 @@ export async function typeInPiecesAndSend(
   server: TcpPeer,
   line: string,
   firstBytes: number,
-): Promise<void> {
-  await typeAheadAndSend(t, client, server, undefined, line, firstBytes);
-}
-
-/**
- * Types `whole` and its newline and the first `firstBytes` of `line` in one
- * write, then the rest of `line` once the client waits again: `server` must
- * receive `whole`, then nothing until the newline of `line` comes, then all
- * of `line`. The piece waits in the client's buffer behind a line it has
- * sent, where a buffer that is not shifted after each line loses it.
- *
- * @example
- * ```ts ignore
- * await typeLineAndPieceAndSend(t, client, server, "a whole line", "another one", 3);
- * ```
- */
-export async function typeLineAndPieceAndSend(
-  t: CheckContext,
-  client: LabProcess,
-  server: TcpPeer,
-  whole: string,
-  line: string,
-  firstBytes: number,
-): Promise<void> {
-  await typeAheadAndSend(t, client, server, whole, line, firstBytes);
-}
-
-async function typeAheadAndSend(
-  t: CheckContext,
-  client: LabProcess,
-  server: TcpPeer,
-  whole: string | undefined,
-  line: string,
-  firstBytes: number,
+  options: { lineBefore?: string } = {},
 ): Promise<void> {
   let before = server.received.text.length;
   const piece = line.slice(0, firstBytes);
-  if (whole === undefined) {
+  if (options.lineBefore === undefined) {
     await client.write(piece);
     await client.waitBlocked(t.step);
   } else {
-    await client.write(`${whole}\n${piece}`);
-    await requireSent(t, client, server, whole, before, true);
+    await client.write(`${options.lineBefore}\n${piece}`);
+    await requireSent(t, client, server, options.lineBefore, before, true);
     before = server.received.text.length;
   }
   // It waits for the rest: nothing of the line may have gone out yet, neither read by the harness

@@ -15,7 +15,6 @@ import {
   pastedLinesAllSent,
   typeAndSend,
   typeInPiecesAndSend,
-  typeLineAndPieceAndSend,
 } from "./client.ts";
 import { requireWaitsInEpoll } from "./observe.ts";
 
@@ -45,14 +44,9 @@ export const clientChecks: Record<string, DeclaredCheck> = {
       await typeInPiecesAndSend(t, client, server, message("halves", "of another line"), 9);
       // A line and the start of the next in one write (the handout's fgets() keeps the start in its
       // buffer): the start waits behind the line sent, and is sent with the rest of its line.
-      await typeLineAndPieceAndSend(
-        t,
-        client,
-        server,
-        message("whole", "a line"),
-        message("behind it", "the next"),
-        5,
-      );
+      await typeInPiecesAndSend(t, client, server, message("behind it", "the next"), 5, {
+        lineBefore: message("whole", "a line"),
+      });
     },
   }),
 

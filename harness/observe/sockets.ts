@@ -143,6 +143,25 @@ export function unreadBytes(localPort: number, remotePort: number): number | und
 }
 
 /**
+ * Bytes on their way between the two ends of a connection of `portA` and
+ * `portB`: in either end's send queue (unsent or unacknowledged) or receive
+ * queue (arrived, not read by its program).
+ *
+ * @example
+ * ```ts ignore
+ * import { bytesQueuedBetween } from "./sockets.ts";
+ * const inFlight = bytesQueuedBetween(5000, peer.localPort);
+ * ```
+ */
+export function bytesQueuedBetween(portA: number, portB: number): number {
+  return tcpSockets(["ipv4", "ipv6"])
+    .filter((s) =>
+      (s.localPort === portA && s.remotePort === portB) || (s.localPort === portB && s.remotePort === portA)
+    )
+    .reduce((sum, s) => sum + s.rxQueue + s.txQueue, 0);
+}
+
+/**
  * The descriptor number under which `pid` holds socket `inode`, if it does.
  *
  * @example
