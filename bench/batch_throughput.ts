@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../harness/config/labs.ts";
 import { gradeCommand } from "../harness/config/self.ts";
+import { median } from "./median.ts";
 
 const SOURCES = [
   "reference/client-server/c",
@@ -64,7 +65,6 @@ async function timeBatch(jobs: number): Promise<number> {
   return seconds;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const times: Record<number, number[]> = { 1: [], 2: [] };
 for (let run = 0; run < runs; run++) {
   for (const jobs of [1, 2]) times[jobs].push(await timeBatch(jobs));

@@ -23,6 +23,7 @@ import { UploadPattern } from "../harness/peers/pattern.ts";
 import { descendants } from "../harness/observe/processes.ts";
 import { gradeCommand } from "../harness/config/self.ts";
 import { sendUpload } from "../harness/peers/upload.ts";
+import { median } from "./median.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -36,7 +37,6 @@ const runs = Number(values.runs);
 const bytes = Number(values.bytes);
 const labs = values.lab ? values.lab.split(",") : knownLabs();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)}`;
 
 /**

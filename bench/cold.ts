@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { knownLabs } from "../harness/config/labs.ts";
 import { gradeCommand } from "../harness/config/self.ts";
+import { median } from "./median.ts";
 
 /** How much longer a first grading may take than a later one. */
 const MAX_COLD_RATIO = 1.5;
@@ -55,7 +56,6 @@ async function diskUse(dir: string): Promise<number> {
   return Number(new TextDecoder().decode(output.stdout).split(/\s/)[0]);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const root = await Deno.makeTempDir({ prefix: "socklab-bench-cold-" });
 let ok = true;
 try {

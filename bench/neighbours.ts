@@ -22,6 +22,7 @@ import { REPO_ROOT } from "../harness/config/labs.ts";
 import { gradeCommand } from "../harness/config/self.ts";
 import { resultPath } from "../harness/batch/gradebook.ts";
 import { GradingCgroups } from "../harness/sandbox/cgroups.ts";
+import { median } from "./median.ts";
 
 const LAB = "client-server";
 const CORRECT = ["ada", "bob", "cy", "dee"];
@@ -120,7 +121,6 @@ try {
   await Deno.remove(noisyClass, { recursive: true });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratio = median(noisy) / median(quiet);
 console.log(
   `grade-all --jobs 2, ${CORRECT.length} correct copies of the ${LAB} C reference beside ${

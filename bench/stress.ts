@@ -21,6 +21,7 @@ import { parse } from "yaml";
 import { REPO_ROOT } from "../harness/config/labs.ts";
 import { gradeCommand } from "../harness/config/self.ts";
 import { fixtureMismatch } from "../harness/testing.ts";
+import { median } from "./median.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -111,10 +112,9 @@ try {
   await Promise.all(loads.map((load) => load.status));
 }
 const identical = verdicts.filter((v) => v === verdicts[0]).length;
-const sorted = [...seconds].sort((a, b) => a - b);
 console.log(
   `${lab}: ${identical}/${runs} gradings identical to the first, ${asExpected}/${runs} ${
     listedFailures ? `failing exactly ${listedFailures.join(", ")}` : "with full marks"
-  }, under ${values.busy} busy loops; median ${sorted[Math.floor(runs / 2)].toFixed(2)} s`,
+  }, under ${values.busy} busy loops; median ${median(seconds).toFixed(2)} s`,
 );
 Deno.exit(identical === runs && asExpected === runs ? 0 : 1);
