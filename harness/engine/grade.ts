@@ -99,6 +99,9 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     // Student code runs as another uid where the grader is root: it may pass
     // through to its own directories inside, and list or change nothing else.
     await Deno.chmod(workDir, 0o711);
+    // A first grading builds the references while the sandbox's helpers compile.
+    const referencesBuilt = buildReferences(paths.referenceDir, task);
+    referencesBuilt.catch(() => {}); // awaited below; a failure must not go unhandled before then
     const nativeDir = await nativeHelpers();
     const isolation = await probeIsolation(nativeDir);
     if (isolation.mode === "host") requireFreePort(task.port);
@@ -140,7 +143,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         jail: { ...jail, cgroupProcs: grading?.group("build", checkCaps).procs },
         starterDir: paths.taskDir,
       }),
-      buildReferences(paths.referenceDir, task, isolation),
+      referencesBuilt,
     ]);
     const warnings: string[] = [];
     if (submission !== givenReal) {
@@ -250,10 +253,14 @@ function requireFreePort(port: number): void {
 }
 
 /** Builds (or finds in the build cache) the lab's reference programs. */
+/**
+ * The lab's shipped references, built once per version into the cache. They
+ * are the grader's own code, so they build outside the sandbox, which needs
+ * the helpers still compiling on a first grading.
+ */
 async function buildReferences(
   referenceDir: string,
   task: TaskConfig,
-  isolation: Isolation,
 ): Promise<Partial<Record<Language, Program>>> {
   const references: Partial<Record<Language, Program>> = {};
   await Promise.all((["c", "python"] as const).map(async (language) => {
@@ -271,7 +278,7 @@ async function buildReferences(
         timeoutMs: task.limits.build_timeout_ms,
         origin: "reference",
         name,
-        isolation,
+        isolation: { mode: "host", reason: "the shipped references are the grader's own code" },
       });
       failure = result.program ? "" : `${result.failure}\n${result.output}`;
       return result.program !== undefined;
