@@ -24,6 +24,7 @@ import {
   formatRate,
   formatSize,
   type LabProcess,
+  memoryChecks,
   require,
   settle,
   type TcpPeer,
@@ -159,7 +160,7 @@ async function uploadsEndingTogether(
   for (const peer of peers) await peer.close();
 }
 
-export default defineGrader({
+const grader = defineGrader({
   lab: "async-server",
   settings: ASYNC_SERVER_SETTINGS,
   checks: {
@@ -377,3 +378,21 @@ export default defineGrader({
     ...throughputChecks,
   },
 });
+
+// Uploads again, instrumented; the forked children and the client end on their own, so their leaks show.
+Object.assign(
+  grader.checks,
+  memoryChecks({
+    errors: [
+      grader.checks["single-upload"],
+      grader.checks["concurrent-uploads"],
+      grader.checks["client-sends-file"],
+    ],
+    leaks: [
+      grader.checks["single-upload"],
+      grader.checks["client-sends-file"],
+    ],
+  }),
+);
+
+export default grader;

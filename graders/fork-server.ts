@@ -17,6 +17,7 @@ import {
   defineGrader,
   formatMs,
   type LabProcess,
+  memoryChecks,
   require,
   settle,
 } from "../harness/mod.ts";
@@ -98,7 +99,7 @@ async function requireClientPrints(t: CheckContext, host: string, n: string): Pr
   );
 }
 
-export default defineGrader({
+const grader = defineGrader({
   lab: "fork-server",
   checks: {
     "answers": check({
@@ -405,3 +406,24 @@ export default defineGrader({
     }),
   },
 });
+
+// Requests (right, wrong, at once, abandoned) again, instrumented; each child ends after its client, so its leaks show.
+Object.assign(
+  grader.checks,
+  memoryChecks({
+    errors: [
+      grader.checks["answers"],
+      grader.checks["out-of-range"],
+      grader.checks["parallel-requests"],
+      grader.checks["client-leaves-early"],
+      grader.checks["client-prints-answer"],
+    ],
+    leaks: [
+      grader.checks["answers"],
+      grader.checks["out-of-range"],
+      grader.checks["client-prints-answer"],
+    ],
+  }),
+);
+
+export default grader;

@@ -32,6 +32,7 @@ import {
   formatMs,
   type LabProcess,
   type Language,
+  memoryChecks,
   pollUntil,
   type TcpPeer,
   waitChannel,
@@ -55,7 +56,7 @@ import { loadChecks } from "./multiplexed-client-server/load_checks.ts";
 import { rejoinDeliversExactlyOnce } from "./multiplexed-client-server/membership.ts";
 import { requireWaitsInEpoll } from "./multiplexed-client-server/observe.ts";
 
-export default defineGrader({
+const grader = defineGrader({
   lab: "multiplexed-client-server",
   settings: {
     /** Clients connected at once in the scale check (spec: "serves any number of clients at once (at least 100)"). */
@@ -397,3 +398,26 @@ export default defineGrader({
     }),
   },
 });
+
+// Joins, leaves (clean and reset), bursts and typed lines again, instrumented; the server never ends, so leaks are the clients'.
+Object.assign(
+  grader.checks,
+  memoryChecks({
+    errors: [
+      grader.checks["broadcast-reaches-others"],
+      grader.checks["clean-leave-keeps-serving"],
+      grader.checks["reset-leave-keeps-serving"],
+      grader.checks["rejoin-delivers-exactly-once"],
+      grader.checks["burst-served-in-full"],
+      grader.checks["many-joins-over-life"],
+      grader.checks["client-sends-typed-lines"],
+      grader.checks["client-with-c-server"],
+    ],
+    leaks: [
+      grader.checks["client-end-of-input"],
+      grader.checks["client-exit-command"],
+    ],
+  }),
+);
+
+export default grader;

@@ -55,6 +55,8 @@
 
 // Declaring a grader and its checks.
 export { check, defineGrader } from "./check/grader.ts";
+export { memoryChecks } from "./check/memory.ts";
+export type { MemoryScenarios } from "./check/memory.ts";
 export type { CheckDeclaration, DeclaredCheck, Grader, SettingsOf, SettingsShape } from "./check/grader.ts";
 /** zod, for a lab's settings schema. */
 export { z } from "zod";

@@ -31,6 +31,8 @@ export interface FixtureExpectation {
   fails: string[];
   /** Settings this fixture is graded with (over the suite's), e.g. a larger upload. */
   settings?: Record<string, unknown>;
+  /** Text each listed check's rationale must hold: the file and line a memory report names. */
+  mentions?: Record<string, string>;
 }
 
 /** A fixture with its expectation. */
@@ -73,8 +75,16 @@ export async function loadFixtures(lab: string): Promise<Fixture[]> {
  * const problem = fixtureMismatch(report, ["server-with-c-client"]);
  * ```
  */
-export function fixtureMismatch(report: GradeReport, fails: string[]): string | undefined {
+export function fixtureMismatch(
+  report: GradeReport,
+  fails: string[],
+  mentions: Record<string, string> = {},
+): string | undefined {
   const problems: string[] = [];
+  for (const [id, text] of Object.entries(mentions)) {
+    const rationale = report.checks.find((c) => c.id === id)?.rationale ?? "";
+    if (!rationale.includes(text)) problems.push(`${id} must mention ${text}: ${rationale}`);
+  }
   for (const check of report.checks) {
     const shouldFail = fails.includes(check.id);
     if (check.status === "error") problems.push(`${check.id} errored: ${check.rationale}`);
@@ -131,7 +141,11 @@ export function defineLabTests(lab: string, options: LabTestOptions = {}): void 
   Deno.test(`${lab}: every fixture fails exactly its listed checks`, async () => {
     const fixtures = await loadFixtures(lab);
     const problems = await mapLimited(fixtures, parallel, async (fixture) => {
-      const problem = fixtureMismatch(await gradeIt(fixture.dir, fixture.settings), fixture.fails);
+      const problem = fixtureMismatch(
+        await gradeIt(fixture.dir, fixture.settings),
+        fixture.fails,
+        fixture.mentions,
+      );
       return problem ? `${fixture.name} (${fixture.bug}):\n  ${problem}` : undefined;
     });
     const found = problems.filter(Boolean);

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { pythonInterpreter } from "../programs/build.ts";
+import { instrumentedLaunch } from "../programs/instrumented.ts";
 import type { Language, Program, Role } from "../programs/build.ts";
 import { waitAccepted } from "./accept.ts";
 import { CheckFailure } from "../observe/failure.ts";
@@ -88,6 +89,8 @@ export class CheckContext<Settings = Record<string, unknown>> {
   readonly notes: string[] = [];
   readonly #processes: LabProcess[] = [];
   readonly #peers: (TcpPeer | TcpListenerPeer)[] = [];
+  /** Every instrumented program this check started, stopped or not. */
+  readonly #instrumented: LabProcess[] = [];
 
   constructor(readonly env: CheckEnvironment) {
     // Every wait of this check ends as soon as its programs can do nothing more.
@@ -138,21 +141,40 @@ export class CheckContext<Settings = Record<string, unknown>> {
     options: StartProgramOptions = {},
   ): LabProcess {
     const label = options.label ?? (program.origin === "reference" ? `reference ${role}` : role);
-    const command = program.language === "c"
-      ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...(options.args ?? [])]
-      : [pythonInterpreter(), "-u", join(program.dir, `${role}.py`), ...(options.args ?? [])];
+    const args = options.args ?? [];
+    const instrumented = program.instrumented
+      ? instrumentedLaunch(
+        program.language,
+        program.dir,
+        role,
+        args,
+        this.env.scratchDir,
+        pythonInterpreter(),
+      )
+      : undefined;
+    const command = instrumented?.command ??
+      (program.language === "c"
+        ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...args]
+        : [pythonInterpreter(), "-u", join(program.dir, `${role}.py`), ...args]);
     const student = program.origin === "submission";
+    const sanitized = instrumented !== undefined && program.language === "c";
+    // AddressSanitizer reserves terabytes of address space: its programs are
+    // capped by their check's cgroup, not by an address-space limit.
+    const jail = student
+      ? jailCommand(this.env.jail, [this.env.scratchDir], sanitized ? { addressSpace: false, leakCheck: true } : {})
+      : [];
     const process = LabProcess.start({
-      command: student ? [...jailCommand(this.env.jail, [this.env.scratchDir]), ...command] : command,
+      command: [...jail, ...command],
       cwd: options.cwd ?? (student ? this.env.scratchDir : program.dir),
       label,
       transcript: this.transcript,
       outputCapChars: this.env.outputCapChars,
       // Students and references alike get a fixed environment, none of the grader's.
-      env: { ...programEnvironment(this.env.scratchDir), ...options.env },
+      env: { ...programEnvironment(this.env.scratchDir), ...instrumented?.env, ...options.env },
       clearEnv: true,
     });
     this.#processes.push(process);
+    if (instrumented) this.#instrumented.push(process);
     return process;
   }
 
@@ -382,13 +404,32 @@ export class CheckContext<Settings = Record<string, unknown>> {
     console.log(`${PROGRESS_MARK}${JSON.stringify(event)}`);
   }
 
+  /**
+   * What the instrumented programs printed on stderr: UndefinedBehaviorSanitizer
+   * writes its reports there when linked with AddressSanitizer (GCC 12 ignores
+   * its log_path then).
+   */
+  instrumentedStderr(): string[] {
+    return this.#instrumented.map((process) => process.stderr.text);
+  }
+
   /** Kills every program and closes every peer this check started. */
   async cleanup(): Promise<void> {
     watchStalls(undefined);
+    await this.stopAll();
+  }
+
+  /**
+   * Kills every program and closes every peer started so far, and forgets
+   * them: the check can start afresh (a scenario after another).
+   */
+  async stopAll(): Promise<void> {
     for (const peer of this.#peers) await Promise.resolve(peer.close()).catch(() => {});
     await Promise.all(this.#processes.map((p) => p.kill()));
     // The runner serves the next check in this sandbox: nothing of this one may stay open.
     for (const peer of this.#peers) await peer.discard().catch(() => {});
+    this.#processes.length = 0;
+    this.#peers.length = 0;
   }
 }
 

@@ -37,6 +37,11 @@ export interface CheckDeclaration<Settings> {
    * gives the check points.
    */
   advice?: boolean;
+  /**
+   * Runs the submission instrumented (C built with sanitizers, Python in
+   * development mode): `t.submission` is that build.
+   */
+  instrumented?: boolean;
   /** Drives the programs; fails by throwing a `CheckFailure`. */
   run: (t: CheckContext<Settings>) => Promise<void>;
 }
@@ -50,6 +55,7 @@ export interface DeclaredCheck<Settings = Record<string, unknown>> {
   readonly title: string;
   readonly needs: readonly string[];
   readonly advice: boolean;
+  readonly instrumented: boolean;
   /** `file:line:column` of the declaration, when the runtime tells. */
   readonly where?: string;
 }
@@ -77,6 +83,7 @@ export function check<Settings = Record<string, unknown>>(
     title: declaration.title,
     needs: declaration.needs ?? [],
     advice: declaration.advice ?? false,
+    instrumented: declaration.instrumented ?? false,
     where: callerLocation(),
   });
 }

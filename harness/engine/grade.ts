@@ -12,6 +12,7 @@ import { PROGRESS_MARK } from "../check/context.ts";
 import type { ProgressEvent } from "../check/context.ts";
 import { BUILD_CHECK } from "../check/grader.ts";
 import { runInDependencyOrder, selectChecks } from "./check_order.ts";
+import { hasSanitizerRuntime, SANITIZER_CC } from "../programs/instrumented.ts";
 import { killEveryProcessOf, removeLeftovers, scratchOwner } from "../sandbox/jail.ts";
 import { describeIsolation, isolationWarnings, studentUid } from "./confinement.ts";
 import type { JailSpec } from "../sandbox/jail.ts";
@@ -134,17 +135,29 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       env: runnerEnvironment(),
       cgroups: grading && { grading, checkCaps },
     });
+    const buildOptions = {
+      origin: "submission" as const,
+      isolation,
+      jail: { ...jail, cgroupProcs: grading?.group("build", checkCaps).procs },
+      starterDir: paths.taskDir,
+    };
     const [built, references] = await Promise.all([
       buildProgram(submission, workDir, {
+        ...buildOptions,
         timeoutMs: Math.min(task.limits.build_timeout_ms, deadline - performance.now()),
-        origin: "submission",
         name: "submission",
-        isolation,
-        jail: { ...jail, cgroupProcs: grading?.group("build", checkCaps).procs },
-        starterDir: paths.taskDir,
       }),
       referencesBuilt,
     ]);
+    // The sanitized build is made beside the first checks, for the checks that run it.
+    const instrumented = built.program && selected.some((c) => c.instrumented)
+      ? buildInstrumented(built.program, submission, workDir, {
+        ...buildOptions,
+        jail: { ...jail, cgroupProcs: grading?.group("sanitized-build", checkCaps).procs },
+        timeoutMs: Math.min(task.limits.build_timeout_ms, deadline - performance.now()),
+      })
+      : undefined;
+    instrumented?.catch(() => {}); // awaited by its checks; none may be left to run
     const warnings: string[] = [];
     if (submission !== givenReal) {
       warnings.push(
@@ -163,6 +176,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
       task,
       paths,
       built,
+      instrumented,
       references,
       workDir,
       nativeDir,
@@ -202,10 +216,47 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   }
 }
 
+/**
+ * The submission built again to report memory errors: C with the
+ * sanitizers (`make CC="cc -fsanitize=…"`, so that the Makefile cannot
+ * drop them), Python as it is (development mode is a flag of the run).
+ */
+async function buildInstrumented(
+  program: Program,
+  submission: string,
+  workDir: string,
+  options: Omit<Parameters<typeof buildProgram>[2], "name" | "makeVariables">,
+): Promise<Program | { unavailable: string }> {
+  if (program.language === "python") return { ...program, instrumented: true };
+  const built = await buildProgram(submission, workDir, {
+    ...options,
+    name: "submission-sanitized",
+    makeVariables: [`CC=${SANITIZER_CC}`],
+  });
+  if (!built.program || built.language !== "c") {
+    return {
+      unavailable: `the submission does not build with the sanitizers (${built.failure ?? "not as C"}): ${
+        built.output.trim().split("\n").slice(-3).join(" / ")
+      }`,
+    };
+  }
+  for (const role of ["server", "client"]) {
+    if (!await hasSanitizerRuntime(join(built.program.dir, role))) {
+      return {
+        unavailable:
+          `./${role} was built without the sanitizers: its Makefile does not compile and link with $(CC), which make was given as ${SANITIZER_CC}`,
+      };
+    }
+  }
+  return { ...built.program, instrumented: true };
+}
+
 interface RunContext {
   task: TaskConfig;
   paths: ReturnType<typeof labPaths>;
   built: BuildResult;
+  /** The instrumented build of the submission, or why there is none, once made. */
+  instrumented?: Promise<Program | { unavailable: string }>;
   references: Partial<Record<Language, Program>>;
   workDir: string;
   nativeDir: string;
@@ -342,11 +393,25 @@ async function runOneCheck(
   const { task } = context;
   // The check's own files (spec, result) stay out of student code's reach: it
   // sees and writes only the scratch directory inside, a tmpfs of the sandbox.
+  let submission = context.built.program!;
+  if (check.instrumented) {
+    const instrumented = await (context.instrumented ?? { unavailable: "no instrumented build was made" });
+    if ("unavailable" in instrumented) {
+      // A platform's or a Makefile's limit, not a fault of the program: never a penalty.
+      return gradedCheck(check, {
+        status: "pass",
+        rationale: `not checked: ${instrumented.unavailable}`,
+        transcript: "",
+        notes: [`not checked: ${instrumented.unavailable}`],
+      }, Math.round(performance.now() - started));
+    }
+    submission = instrumented;
+  }
   const runner = await context.runners.take();
   const { scratchDir } = runner;
   const jail = {
     ...context.jail,
-    readable: [...context.jail.readable ?? [], context.built.program!.dir],
+    readable: [...context.jail.readable ?? [], submission.dir],
     cgroupProcs: runner.cgroupProcs,
   };
   const ownTimeoutMs = check.timeout_ms ?? task.limits.check_timeout_ms;
@@ -364,7 +429,7 @@ async function runOneCheck(
       stepTimeoutMs: task.limits.step_timeout_ms,
       outputCapChars: task.limits.output_chars,
       settings: task.settings,
-      submission: context.built.program!,
+      submission,
       references: context.references,
       scratchDir,
       nativeDir: context.nativeDir,

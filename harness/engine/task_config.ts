@@ -29,6 +29,8 @@ export interface CheckConfig {
   needs: string[];
   /** Behaviour beyond the lab text: reported, not scored, while worth 0 points. */
   advice: boolean;
+  /** Runs the submission's instrumented build (sanitizers, Python's development mode). */
+  instrumented?: boolean;
   hint?: string;
   timeout_ms?: number;
   visibility?: "visible" | "hidden" | "after_due_date" | "after_published";
@@ -163,6 +165,7 @@ export function joinTask(
         points: entry.points,
         needs: declaration ? [BUILD_CHECK, ...declaration.needs] : [],
         advice: declaration?.advice ?? false,
+        ...(declaration?.instrumented ? { instrumented: true } : {}),
         ...(entry.hint === undefined ? {} : { hint: entry.hint }),
         ...(entry.timeout_ms === undefined ? {} : { timeout_ms: entry.timeout_ms }),
         ...(entry.visibility === undefined ? {} : { visibility: entry.visibility }),

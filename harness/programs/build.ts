@@ -34,6 +34,11 @@ export interface Program {
   source: string;
   /** Student code, or one of the harness's reference peers. */
   origin: "submission" | "reference";
+  /**
+   * Run so that it reports memory errors and leaks (C built with sanitizers,
+   * Python in development mode): see `instrumented.ts`.
+   */
+  instrumented?: boolean;
 }
 
 /** The outcome of {@link buildProgram}. */
@@ -195,6 +200,8 @@ export async function buildProgram(
     jail?: JailSpec;
     /** The lab's starter code: its C files untouched beside server.py and client.py mean Python. */
     starterDir?: string;
+    /** Variables given to make on its command line (`CC=…`), which override the Makefile's. */
+    makeVariables?: string[];
   },
 ): Promise<BuildResult> {
   const started = performance.now();
@@ -244,7 +251,7 @@ export async function buildProgram(
     return { ...run, overCap: false };
   };
   const compile = async (as: Language) => {
-    const command = as === "c" ? ["make", "--no-print-directory"] : [
+    const command = as === "c" ? ["make", "--no-print-directory", ...options.makeVariables ?? []] : [
       pythonInterpreter(),
       "-m",
       "py_compile",

@@ -99,7 +99,9 @@ export function gradingUid(pid = Deno.pid, index = 0): number {
 /**
  * The argv prefix that runs a command in the jail, with `writable` the only
  * directories it may write (and, in a view, the only ones of the host it
- * sees besides the system's and `spec.readable`).
+ * sees besides the system's and `spec.readable`). Without `addressSpace`
+ * the address space is not capped (AddressSanitizer reserves terabytes);
+ * with `leakCheck` the program may trace its own threads (LeakSanitizer).
  *
  * @example
  * ```ts ignore
@@ -107,7 +109,11 @@ export function gradingUid(pid = Deno.pid, index = 0): number {
  * const argv = [...jailCommand(spec, ["/tmp/check"]), "./server"];
  * ```
  */
-export function jailCommand(spec: JailSpec, writable: string[]): string[] {
+export function jailCommand(
+  spec: JailSpec,
+  writable: string[],
+  options: { addressSpace?: boolean; leakCheck?: boolean } = {},
+): string[] {
   const mib = 1024 * 1024;
   const argv = [join(spec.nativeDir, "jail"), ...jailCgroupArgs(spec.cgroupProcs)];
   if (spec.readOnlyFilesystem) {
@@ -117,11 +123,10 @@ export function jailCommand(spec: JailSpec, writable: string[]): string[] {
   }
   // On the host too: the uid is what keeps student code off the grader's files.
   if (spec.uid !== undefined) argv.push("--uid", String(spec.uid));
+  if (options.leakCheck) argv.push("--leak-check");
+  argv.push("--cpu", String(spec.limits.cpu_seconds));
+  if (options.addressSpace ?? true) argv.push("--as", String(spec.limits.memory_mb * mib));
   argv.push(
-    "--cpu",
-    String(spec.limits.cpu_seconds),
-    "--as",
-    String(spec.limits.memory_mb * mib),
     "--nproc",
     String(spec.limits.processes),
     "--nofile",

@@ -380,6 +380,11 @@ int main(int argc, char **argv) {
       i++;
       continue;
     }
+    if (strcmp(opt, "--leak-check") == 0) {
+      policy_allows_ptrace = 1;
+      i++;
+      continue;
+    }
     if (i + 1 >= argc) break;
     const char *val = argv[i + 1];
     i += 2;
