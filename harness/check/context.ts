@@ -22,7 +22,7 @@ import type { TcpSocketInfo } from "../observe/sockets.ts";
 import { describeExit, LabProcess, stderrExcerpt } from "../programs/process.ts";
 import { Transcript } from "../observe/transcript.ts";
 import { ProgramStallProbe } from "./stall.ts";
-import { DeadlineError, formatMs, pollUntil, StalledError, watchStalls } from "../observe/wait.ts";
+import { DeadlineError, formatMs, pollUntil, settle, StalledError, watchStalls } from "../observe/wait.ts";
 
 export { CheckFailure, require } from "../observe/failure.ts";
 export type { Language, Program, Role } from "../programs/build.ts";
@@ -161,7 +161,11 @@ export class CheckContext<Settings = Record<string, unknown>> {
     // AddressSanitizer reserves terabytes of address space: its programs are
     // capped by their check's cgroup, not by an address-space limit.
     const jail = student
-      ? jailCommand(this.env.jail, [this.env.scratchDir], sanitized ? { addressSpace: false, leakCheck: true } : {})
+      ? jailCommand(
+        this.env.jail,
+        [this.env.scratchDir],
+        sanitized ? { addressSpace: false, leakCheck: true } : {},
+      )
       : [];
     const process = LabProcess.start({
       command: [...jail, ...command],
@@ -411,6 +415,19 @@ export class CheckContext<Settings = Record<string, unknown>> {
    */
   instrumentedStderr(): string[] {
     return this.#instrumented.map((process) => process.stderr.text);
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until no running instrumented program has a
+   * forked copy left: a child that ends on its own writes its leak report
+   * as it exits, which a kill would cut short.
+   */
+  async settleInstrumented(timeoutMs: number): Promise<void> {
+    await Promise.all(
+      this.#instrumented.filter((p) => p.running).map((p) =>
+        settle(() => p.copies().length, (n) => n <= 1, timeoutMs)
+      ),
+    );
   }
 
   /** Kills every program and closes every peer this check started. */

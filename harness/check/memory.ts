@@ -82,6 +82,7 @@ async function underInstrumentation<Settings>(
       if (!(error instanceof CheckFailure)) throw error;
       t.note(`instrumented, "${scenario.title}" did not go through: ${error.message}`);
     }
+    await t.settleInstrumented(t.step);
     await t.stopAll();
   }
   const reported = [
@@ -89,6 +90,7 @@ async function underInstrumentation<Settings>(
     ...t.instrumentedStderr().flatMap((text) => parseFindings(text, t.submission.dir)),
   ];
   const found = reported.filter((f) => f.category === category);
+
   if (found.length === 0) {
     t.note(`${completed} of ${scenarios.length} scenarios went through instrumented: nothing reported`);
     return;

@@ -89,6 +89,8 @@ def _on_thread(args):
         _record("error", "exception in a thread", "%s: %s (thread %s)" % (args.exc_type.__name__, args.exc_value, args.thread.name if args.thread else "?"), _tb_frames(args.exc_traceback))
     _thread_hook(args)
 threading.excepthook = _on_thread
+# Traced from here, not from the interpreter's start (that costs seconds): the program's own allocations.
+tracemalloc.start(8)
 sys.argv = sys.argv[1:]
 sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
 try:
@@ -138,8 +140,6 @@ export function instrumentedLaunch(
       "-u",
       "-X",
       "dev",
-      "-X",
-      "tracemalloc=16",
       "-c",
       PYTHON_WRAPPER,
       join(dir, `${role}.py`),
