@@ -7,6 +7,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pythonInterpreter } from "../programs/build.ts";
 import { instrumentedLaunch } from "../programs/instrumented.ts";
@@ -423,6 +424,13 @@ export class CheckContext<Settings = Record<string, unknown>> {
    * as it exits, which a kill would cut short.
    */
   async settleInstrumented(timeoutMs: number): Promise<void> {
+    // A program that began a report is still writing it (symbolizing its stack) until it exits.
+    const reporting = () =>
+      [...Deno.readDirSync(this.env.scratchDir)].map((entry) =>
+        entry.name.match(/^\.socklab-findings\.(\d+)$/)?.[1]
+      )
+        .filter((pid): pid is string => pid !== undefined && existsSync(`/proc/${pid}`));
+    await settle(reporting, (pids) => pids.length === 0, timeoutMs);
     await Promise.all(
       this.#instrumented.filter((p) => p.running).map((p) =>
         settle(() => p.copies().length, (n) => n <= 1, timeoutMs)
