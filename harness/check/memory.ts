@@ -101,10 +101,15 @@ async function underInstrumentation<Settings>(
   throw new CheckFailure(firsts.map(describe).join("; "), hint);
 }
 
-/** The first finding of each kind, in the order they were reported. */
+/**
+ * The first finding of each kind, in the order they were reported; one that
+ * names the student's line first (a program killed while it wrote its
+ * report leaves one without its stack).
+ */
 function firstOfEachKind(findings: Finding[]): Finding[] {
+  const ordered = [...findings.filter((f) => f.where), ...findings.filter((f) => !f.where)];
   const seen = new Set<string>();
-  return findings.filter((finding) => !seen.has(finding.kind) && seen.add(finding.kind));
+  return ordered.filter((finding) => !seen.has(finding.kind) && seen.add(finding.kind));
 }
 
 function describe(finding: Finding): string {
