@@ -384,7 +384,6 @@ Object.assign(
   grader.checks,
   memoryChecks({
     errors: [
-      grader.checks["single-upload"],
       grader.checks["concurrent-uploads"],
       grader.checks["client-sends-file"],
     ],

@@ -297,12 +297,10 @@ export default defineGrader({
   lab: "client-server",
   checks: {
     ...checks,
-    // The conversations again, the long messages and the resets, instrumented: each program's memory while it
+    // The long messages and the resets again, instrumented: each program's memory while it
     // talks, and what it leaves unfreed when it ends.
     ...memoryChecks({
       errors: [
-        checks["server-with-c-client"],
-        checks["client-with-c-server"],
         checks["server-long-messages"],
         checks["client-long-messages"],
         checks["server-ends-after-client-reset"],
@@ -311,8 +309,6 @@ export default defineGrader({
       leaks: [
         checks["server-ends-conversation"],
         checks["client-ends-conversation"],
-        checks["server-long-messages"],
-        checks["client-long-messages"],
       ],
     }),
   },

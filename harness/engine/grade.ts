@@ -348,15 +348,19 @@ async function runChecks(
   onProgress?: (progress: CheckProgress) => void,
 ): Promise<CheckReport[]> {
   const slots = new Limiter(jobs);
+  const runIt = (check: CheckConfig) => () =>
+    context.deadline - performance.now() < MIN_CHECK_MS
+      ? Promise.resolve(outOfTime(check, context.task))
+      : runOneCheck(context, check, onProgress);
   return await runInDependencyOrder(
     selected,
     context.built,
-    (check) =>
-      slots.run(() =>
-        context.deadline - performance.now() < MIN_CHECK_MS
-          ? Promise.resolve(outOfTime(check, context.task))
-          : runOneCheck(context, check, onProgress)
-      ),
+    // The instrumented checks are long and can start only once their build is made: then
+    // ahead of the checks still waiting, which fill the other slots meanwhile.
+    async (check) =>
+      check.instrumented
+        ? (await context.instrumented?.catch(() => undefined), await slots.run(runIt(check), { first: true }))
+        : await slots.run(runIt(check)),
     onCheck,
   );
 }

@@ -28,10 +28,18 @@ export class Limiter {
     this.#free = size;
   }
 
-  /** Runs `task` once a place is free; its result or error is the caller's. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` once a place is free; its result or error is the caller's.
+   * With `first`, it goes ahead of those already waiting (a long task that
+   * could only start late, so that it does not end last).
+   */
+  async run<T>(task: () => Promise<T>, options: { first?: boolean } = {}): Promise<T> {
     if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else {
+      await new Promise<void>((resolve) =>
+        options.first ? this.#waiting.unshift(resolve) : this.#waiting.push(resolve)
+      );
+    }
     try {
       return await task();
     } finally {
