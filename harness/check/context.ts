@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pythonInterpreter } from "../programs/build.ts";
-import { instrumentedLaunch } from "../programs/instrumented.ts";
+import { FINDINGS_PREFIX, instrumentedLaunch } from "../programs/instrumented.ts";
 import type { Language, Program, Role } from "../programs/build.ts";
 import { waitAccepted } from "./accept.ts";
 import { CheckFailure } from "../observe/failure.ts";
@@ -426,10 +426,11 @@ export class CheckContext<Settings = Record<string, unknown>> {
   async settleInstrumented(timeoutMs: number): Promise<void> {
     // A program that began a report is still writing it (symbolizing its stack) until it exits.
     const reporting = () =>
-      [...Deno.readDirSync(this.env.scratchDir)].map((entry) =>
-        entry.name.match(/^\.socklab-findings\.(\d+)$/)?.[1]
-      )
-        .filter((pid): pid is string => pid !== undefined && existsSync(`/proc/${pid}`));
+      [...Deno.readDirSync(this.env.scratchDir)]
+        .map((entry) =>
+          entry.name.startsWith(`${FINDINGS_PREFIX}.`) ? entry.name.slice(FINDINGS_PREFIX.length + 1) : ""
+        )
+        .filter((pid) => pid !== "" && existsSync(`/proc/${pid}`));
     await settle(reporting, (pids) => pids.length === 0, timeoutMs);
     await Promise.all(
       this.#instrumented.filter((p) => p.running).map((p) =>
