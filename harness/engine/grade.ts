@@ -303,7 +303,6 @@ function requireFreePort(port: number): void {
   }
 }
 
-/** Builds (or finds in the build cache) the lab's reference programs. */
 /**
  * The lab's shipped references, built once per version into the cache. They
  * are the grader's own code, so they build outside the sandbox, which needs
