@@ -90,8 +90,9 @@ def _on_thread(args):
     _thread_hook(args)
 threading.excepthook = _on_thread
 # Traced from here, not from the interpreter's start (that costs seconds): the program's own allocations.
-# The modules every lab imports are loaded first, untraced (tracing an import costs ten times the import).
-import selectors, socket, signal
+# The modules every lab imports (and getaddrinfo's idna codec) are loaded first, untraced: tracing an import
+# costs ten times the import.
+import encodings.idna, selectors, socket, signal
 tracemalloc.start(8)
 sys.argv = sys.argv[1:]
 sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
