@@ -144,19 +144,15 @@ export class CheckContext<Settings = Record<string, unknown>> {
     const label = options.label ?? (program.origin === "reference" ? `reference ${role}` : role);
     const args = options.args ?? [];
     const instrumented = program.instrumented
-      ? instrumentedLaunch(
-        program.language,
-        program.dir,
-        role,
-        args,
-        this.env.scratchDir,
-        pythonInterpreter(),
-      )
+      ? instrumentedLaunch(program.language, this.env.scratchDir)
       : undefined;
-    const command = instrumented?.command ??
-      (program.language === "c"
-        ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...args]
-        : [pythonInterpreter(), "-u", join(program.dir, `${role}.py`), ...args]);
+    const command = program.language === "c" ? ["stdbuf", "-o0", "-e0", join(program.dir, role), ...args] : [
+      pythonInterpreter(),
+      "-u",
+      ...instrumented?.interpreterFlags ?? [],
+      join(program.dir, `${role}.py`),
+      ...args,
+    ];
     const student = program.origin === "submission";
     const sanitized = instrumented !== undefined && program.language === "c";
     // AddressSanitizer reserves terabytes of address space: its programs are

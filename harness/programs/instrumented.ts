@@ -103,30 +103,26 @@ finally:
 `;
 
 /**
- * The command and environment that start `role` of an instrumented program
- * (`dir` holds the sanitized build, or the Python files), its reports going
- * to `scratchDir`.
+ * What an instrumented program is started with, its reports going to
+ * `scratchDir`: the environment, and for Python the interpreter's flags that
+ * go before the program's file (a C program is started as any other).
  *
  * @example
  * ```ts
  * import { instrumentedLaunch } from "./instrumented.ts";
- * const { command, env } = instrumentedLaunch("c", "/b", "server", [], "/scratch", "python3");
- * command; // ["stdbuf", "-o0", "-e0", "/b/server"]
+ * const { interpreterFlags, env } = instrumentedLaunch("c", "/scratch");
+ * interpreterFlags; // []
  * env.ASAN_OPTIONS.startsWith("log_path=/scratch/.socklab-findings"); // true
  * ```
  */
 export function instrumentedLaunch(
   language: "c" | "python",
-  dir: string,
-  role: string,
-  args: string[],
   scratchDir: string,
-  python: string,
-): { command: string[]; env: Record<string, string> } {
+): { interpreterFlags: string[]; env: Record<string, string> } {
   const prefix = join(scratchDir, FINDINGS_PREFIX);
   if (language === "c") {
     return {
-      command: ["stdbuf", "-o0", "-e0", join(dir, role), ...args],
+      interpreterFlags: [],
       env: {
         // Stop at the first memory error (what follows it is noise), report leaks at a clean exit.
         ASAN_OPTIONS:
@@ -137,19 +133,7 @@ export function instrumentedLaunch(
       },
     };
   }
-  return {
-    command: [
-      python,
-      "-u",
-      "-X",
-      "dev",
-      "-c",
-      PYTHON_WRAPPER,
-      join(dir, `${role}.py`),
-      ...args,
-    ],
-    env: { SOCKLAB_FINDINGS: prefix },
-  };
+  return { interpreterFlags: ["-X", "dev", "-c", PYTHON_WRAPPER], env: { SOCKLAB_FINDINGS: prefix } };
 }
 
 /**

@@ -64,13 +64,13 @@ Deno.test("parseFindings: nothing reported, nothing found", () => {
   assert.deepEqual(parseFindings("Listening on port 5000\n", ROOT), []);
 });
 
-Deno.test("instrumentedLaunch: C keeps stdbuf and logs to the scratch; Python runs in development mode", () => {
-  const c = instrumentedLaunch("c", "/b", "client", ["x"], "/s", "python3");
-  assert.deepEqual(c.command, ["stdbuf", "-o0", "-e0", "/b/client", "x"]);
+Deno.test("instrumentedLaunch: C logs to the scratch and runs as it is; Python runs in development mode", () => {
+  const c = instrumentedLaunch("c", "/s");
+  assert.deepEqual(c.interpreterFlags, []);
   assert.match(c.env.ASAN_OPTIONS, /log_path=\/s\/\.socklab-findings/);
   assert.match(c.env.ASAN_OPTIONS, /verify_asan_link_order=0/);
-  const python = instrumentedLaunch("python", "/b", "server", [], "/s", "python3");
-  assert.deepEqual(python.command.slice(0, 4), ["python3", "-u", "-X", "dev"]);
-  assert.equal(python.command.at(-1), "/b/server.py");
+  const python = instrumentedLaunch("python", "/s");
+  assert.deepEqual(python.interpreterFlags.slice(0, 3), ["-X", "dev", "-c"]);
+  assert.match(python.interpreterFlags[3], /runpy\.run_path/);
   assert.equal(python.env.SOCKLAB_FINDINGS, "/s/.socklab-findings");
 });
