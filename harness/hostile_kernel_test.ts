@@ -97,7 +97,14 @@ async function gradeHostile(
     const output = await child.output();
     const stdout = new TextDecoder().decode(output.stdout);
     const stderr = new TextDecoder().decode(output.stderr);
-    if (output.code !== 0) problems.push(`exit status ${output.code}: ${stderr.slice(-500)}`);
+    if (output.code !== 0) {
+      // An error's message comes first, its stack after: both, as a CI log keeps only so much.
+      problems.push(
+        `exit status ${output.code}: ${
+          stderr.length > 1500 ? `${stderr.slice(0, 1000)} … ${stderr.slice(-500)}` : stderr
+        }`,
+      );
+    }
     const report = JSON.parse(stdout) as GradeReport;
     const said = [report.build_output, ...report.checks.flatMap((c) => [c.rationale, c.transcript])].join(
       "\n",

@@ -88,8 +88,9 @@ export function fixtureMismatch(
   for (const check of report.checks) {
     const shouldFail = fails.includes(check.id);
     if (check.status === "error") problems.push(`${check.id} errored: ${check.rationale}`);
-    else if (shouldFail && check.status === "pass") problems.push(`${check.id} passed but must fail`);
-    else if (check.status === "skip" && fails.includes(check.skipped_because ?? "")) {
+    else if (shouldFail && check.status === "pass") {
+      problems.push(`${check.id} passed but must fail; its notes:\n    ${notesOf(check).join("\n    ")}`);
+    } else if (check.status === "skip" && fails.includes(check.skipped_because ?? "")) {
       continue; // skipped because a check it needs fails, as listed
     } else if (!shouldFail && check.status !== "pass") {
       problems.push(
@@ -103,6 +104,12 @@ export function fixtureMismatch(
     if (!report.checks.some((c) => c.id === id)) problems.push(`${id} is not a check of ${report.lab}`);
   }
   return problems.length > 0 ? problems.join("\n  ") : undefined;
+}
+
+/** What a check noted on its way (a CI log shows why a check passed where it must fail). */
+function notesOf(check: GradeReport["checks"][number]): string[] {
+  const lines = (check.transcript ?? "").split("\n").filter((line) => /^\s*\d+ ms\s+note\s/.test(line));
+  return lines.slice(-12).map((line) => line.replace(/\s+/g, " ").trim().slice(0, 400));
 }
 
 /** Options of {@link defineLabTests}. */

@@ -167,9 +167,11 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
       await new Promise((resolve) => setTimeout(resolve, WATCH_INTERVAL_MS));
     }
   })();
-  if (build.jail.uid !== undefined) {
-    stop.signal.addEventListener("abort", () => killEveryProcessOf(build.jail.nativeDir, build.jail.uid!));
-  }
+  // Past the cap the build is stopped at once, every process of its uid with it.
+  const killOverCap = () => {
+    if (overCap && build.jail.uid !== undefined) killEveryProcessOf(build.jail.nativeDir, build.jail.uid);
+  };
+  stop.signal.addEventListener("abort", killOverCap);
   const run = await runSandboxed(
     [...jailCommand(buildJail(build), [build.dir]), ...command],
     build.isolation,

@@ -208,16 +208,29 @@ async function walkTree(
  * await killEveryProcessOf(nativeDir, 201234); // true
  * ```
  */
-export async function killEveryProcessOf(nativeDir: string, uid: number): Promise<boolean> {
-  if (Deno.uid() !== 0 || uid === 0) return false;
-  const result = await new Deno.Command(join(nativeDir, "jail"), {
-    args: ["--kill-uid", String(uid)],
-    stdout: "null",
-    stderr: "null",
-    clearEnv: true,
-  }).output();
-  return result.success;
+export function killEveryProcessOf(nativeDir: string, uid: number): Promise<boolean> {
+  if (Deno.uid() !== 0 || uid === 0) return Promise.resolve(false);
+  // The helper is a process of the uid itself: two at once would kill each
+  // other (each kill(-1) reaches the other), and both would say they failed.
+  const previous = killingsUnderWay.get(uid) ?? Promise.resolve(true);
+  const killing = previous.catch(() => false).then(async () => {
+    const result = await new Deno.Command(join(nativeDir, "jail"), {
+      args: ["--kill-uid", String(uid)],
+      stdout: "null",
+      stderr: "null",
+      clearEnv: true,
+    }).output();
+    return result.success;
+  });
+  killingsUnderWay.set(uid, killing);
+  killing.finally(() => {
+    if (killingsUnderWay.get(uid) === killing) killingsUnderWay.delete(uid);
+  }).catch(() => {});
+  return killing;
 }
+
+/** The last kill of each uid under way, which the next one waits for. */
+const killingsUnderWay = new Map<number, Promise<boolean>>();
 
 /**
  * The uid that owns a check's scratch directory (a tmpfs mounted by the

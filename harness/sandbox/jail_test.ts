@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeHelpers } from "./native.ts";
+import { gradingUid, killEveryProcessOf } from "./jail.ts";
 
 const PROBE = fileURLToPath(new URL("./testdata/seccomp_probe.c", import.meta.url));
 
@@ -93,4 +94,20 @@ Deno.test("the jail's seccomp policy refuses with EPERM what reaches past the sa
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "killEveryProcessOf: two kills of one uid at once both succeed (the helpers would kill each other)",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const nativeDir = await nativeHelpers();
+    const uid = gradingUid(Deno.pid, 97);
+    for (let round = 0; round < 20; round++) {
+      const [first, second] = await Promise.all([
+        killEveryProcessOf(nativeDir, uid),
+        killEveryProcessOf(nativeDir, uid),
+      ]);
+      assert.ok(first && second, `round ${round}: ${first}, ${second}`);
+    }
+  },
 });
