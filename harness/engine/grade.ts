@@ -36,6 +36,8 @@ import { formatMs } from "../observe/wait.ts";
 
 export { SetupError };
 
+/** How much longer each step of an instrumented check may take than the task's step_timeout_ms. */
+const INSTRUMENTED_STEP_FACTOR = 2;
 /** Options of {@link grade}. */
 export interface GradeOptions {
   lab: string;
@@ -431,7 +433,8 @@ async function runOneCheck(
       lab: task.lab,
       checkId: check.id,
       port: task.port,
-      stepTimeoutMs: task.limits.step_timeout_ms,
+      // Sanitized programs run two to three times slower, and each ends with a leak check: each wait is doubled.
+      stepTimeoutMs: task.limits.step_timeout_ms * (check.instrumented ? INSTRUMENTED_STEP_FACTOR : 1),
       outputCapChars: task.limits.output_chars,
       settings: task.settings,
       submission,
