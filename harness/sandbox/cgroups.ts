@@ -167,19 +167,23 @@ function makeGroups(dirs: string[], settings: Settings): void {
  * removing the groups, deepest first. True once none is left.
  */
 function killAndRemove(version: 1 | 2, dirs: string[], freezer?: string): boolean {
-  const script = version === 2
-    ? 'for d; do [ -d "$d" ] && printf 1 >"$d/cgroup.kill" 2>/dev/null; done; ' +
-      // Kernels before 5.14 have no cgroup.kill: every process listed, one by one.
-      'for d; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} +; done | sort -u | xargs -r kill -9 2>/dev/null; true'
-    : 'f=$1; shift; [ -d "$f" ] && printf FROZEN >"$f/freezer.state" 2>/dev/null; ' +
-      'for d; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} +; done | sort -u | xargs -r kill -9 2>/dev/null; ' +
-      '[ -d "$f" ] && printf THAWED >"$f/freezer.state" 2>/dev/null; true';
+  const killEveryListed =
+    'for d; do [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} +; done | sort -u | xargs -r kill -9 2>/dev/null; ';
+  const kill = version === 2
+    // Kernels before 5.14 have no cgroup.kill: there, every process listed, one by one.
+    ? '[ -d "$1" ] || exit 0; ' +
+      'if [ -e "$1/cgroup.kill" ]; then for d; do [ -d "$d" ] && printf 1 >"$d/cgroup.kill" 2>/dev/null; done; ' +
+      // Killed processes leave a moment later: a bounded look at cgroup.events (shell builtins only) saves a round.
+      'populated() { while read -r k v; do [ "$k" = populated ] && { [ "$v" = 1 ]; return; }; done <"$1/cgroup.events"; return 1; }; ' +
+      'n=0; while [ "$n" -lt 200 ] && populated "$1" 2>/dev/null; do n=$((n + 1)); done; ' +
+      `else ${killEveryListed}fi; `
+    : 'f=$1; shift; [ -d "$f" ] && printf FROZEN >"$f/freezer.state" 2>/dev/null; ' + killEveryListed +
+      '[ -d "$f" ] && printf THAWED >"$f/freezer.state" 2>/dev/null; ';
+  // Then the groups go, deepest first; those still busy (a killed process not yet gone) are listed.
+  const remove =
+    'for d; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; [ -d "$d" ] && echo "$d"; done; true';
   try {
-    sh(script, version === 2 ? dirs : [freezer ?? "/nonexistent", ...dirs]);
-    const left = sh(
-      'for d; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; [ -d "$d" ] && echo "$d"; done; true',
-      dirs,
-    );
+    const left = sh(`${kill}${remove}`, version === 2 ? dirs : [freezer ?? "/nonexistent", ...dirs]);
     return left.trim() === "";
   } catch {
     return false;
