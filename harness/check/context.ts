@@ -9,7 +9,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { pythonInterpreter } from "../programs/build.ts";
+import { pythonInterpreter } from "../programs/python.ts";
 import { FINDINGS_PREFIX, instrumentedLaunch } from "../programs/instrumented.ts";
 import type { Language, Program, Role } from "../programs/build.ts";
 import { waitAccepted } from "./accept.ts";
