@@ -14,7 +14,7 @@ import type { GradeReport } from "./report/model.ts";
 import { gradeCommand } from "./config/self.ts";
 import { gradingUid } from "./sandbox/jail.ts";
 import { labPaths, REPO_ROOT } from "./config/labs.ts";
-import { processesLeftBehind } from "./testing.ts";
+import { crashReport, processesLeftBehind } from "./testing.ts";
 
 const LIMITS = { step_timeout_ms: 1500, check_timeout_ms: 8000, build_timeout_ms: 10000 };
 /** The checks that start the student's server: enough for one runner to serve several in a row. */
@@ -97,14 +97,7 @@ async function gradeHostile(
     const output = await child.output();
     const stdout = new TextDecoder().decode(output.stdout);
     const stderr = new TextDecoder().decode(output.stderr);
-    if (output.code !== 0) {
-      // An error's message comes first, its stack after: both, as a CI log keeps only so much.
-      problems.push(
-        `exit status ${output.code}: ${
-          stderr.length > 1500 ? `${stderr.slice(0, 1000)} … ${stderr.slice(-500)}` : stderr
-        }`,
-      );
-    }
+    if (output.code !== 0) problems.push(crashReport(output.code, stderr));
     const report = JSON.parse(stdout) as GradeReport;
     const said = [report.build_output, ...report.checks.flatMap((c) => [c.rationale, c.transcript])].join(
       "\n",

@@ -13,7 +13,7 @@ import type { GradeReport } from "./report/model.ts";
 import { gradeCommand } from "./config/self.ts";
 import { gradingUid } from "./sandbox/jail.ts";
 import { REPO_ROOT } from "./config/labs.ts";
-import { processesLeftBehind, runGradeCli } from "./testing.ts";
+import { crashReport, processesLeftBehind, runGradeCli } from "./testing.ts";
 import { gradeHostile, MENTIONS, shortTaskFile } from "./testing_hostile.ts";
 
 const ESCAPES = [
@@ -207,7 +207,7 @@ async function gradeNosy(
       ],
       { TMPDIR: tempDir, ...secrets.env },
     );
-    if (run.code !== 0 && run.code !== 1) problems.push(`exit status ${run.code}: ${run.stderr.slice(-500)}`);
+    if (run.code !== 0 && run.code !== 1) problems.push(crashReport(run.code, run.stderr));
     problems.push(...leaks(run.stdout + run.stderr, secrets, "the grader's output"));
     try {
       report = JSON.parse(run.stdout) as GradeReport;

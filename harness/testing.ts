@@ -228,6 +228,21 @@ export async function runGradeCli(
 }
 
 /**
+ * A grader's exit status that says it crashed, with its error's message
+ * first and the end of its stack after (a CI log keeps only so much).
+ *
+ * @example
+ * ```ts
+ * import { crashReport } from "./testing.ts";
+ * crashReport(2, "Error: boom\n    at f (x.ts:1:1)"); // "exit status 2: Error: boom\n    at f (x.ts:1:1)"
+ * ```
+ */
+export function crashReport(code: number, stderr: string): string {
+  const text = stderr.length > 1500 ? `${stderr.slice(0, 1000)} … ${stderr.slice(-500)}` : stderr;
+  return `exit status ${code}: ${text}`;
+}
+
+/**
  * Processes a grading left alive (zombies aside): those of its student
  * uid, or with its temporary directory in their command line. (`ps` reads /proc, which Deno
  * keeps behind --allow-all.)
