@@ -38,6 +38,7 @@ export { SetupError };
 
 /** How much longer each step of an instrumented check may take than the task's step_timeout_ms. */
 const INSTRUMENTED_STEP_FACTOR = 2;
+
 /** Options of {@link grade}. */
 export interface GradeOptions {
   lab: string;
