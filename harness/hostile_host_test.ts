@@ -173,7 +173,9 @@ Deno.test("a build writing 2 GB fails on limits.build_mb; the host's disk holds 
       assert.equal(build.status, "fail", `${mode.name}: ${build.rationale}`);
       assert.match(build.rationale, new RegExp(`the build wrote more than ${buildMb} MiB`), mode.name);
       // With namespaces the build's tmpfs is memory: nothing of it reaches the disk. On the host
-      // the watcher measures every 20 ms: the build may overshoot by what it writes in that time.
+      // the watcher measures after each write: the build may overshoot by what it writes while
+      // one measure is taken (64-72 MiB seen, beside three busy loops; 83-98 MiB when it measured
+      // every 20 ms).
       const allowed = mode.name === "namespaces" ? 1 * mib : buildMb * mib * 1.5;
       assert.ok(peak <= allowed, `${mode.name}: the grading's TMPDIR held ${(peak / mib).toFixed(1)} MiB`);
       console.log(
