@@ -173,10 +173,10 @@ Deno.test("a build writing 2 GB fails on limits.build_mb; the host's disk holds 
       assert.equal(build.status, "fail", `${mode.name}: ${build.rationale}`);
       assert.match(build.rationale, new RegExp(`the build wrote more than ${buildMb} MiB`), mode.name);
       // With namespaces the build's tmpfs is memory: nothing of it reaches the disk. On the host
-      // the watcher measures after each write: the build may overshoot by what it writes while
-      // one measure is taken (64-72 MiB seen, beside three busy loops; 83-98 MiB when it measured
-      // every 20 ms).
-      const allowed = mode.name === "namespaces" ? 1 * mib : buildMb * mib * 1.5;
+      // the watcher measures after each write, and the build overshoots by what it writes before
+      // the grader is scheduled: 64-72 MiB unloaded or beside three busy loops, up to 99 MiB with
+      // the whole suite beside two (83-98 MiB unloaded when it measured every 20 ms).
+      const allowed = mode.name === "namespaces" ? 1 * mib : buildMb * mib * 2;
       assert.ok(peak <= allowed, `${mode.name}: the grading's TMPDIR held ${(peak / mib).toFixed(1)} MiB`);
       console.log(
         `${mode.name}: peak disk use of the grading ${(peak / mib).toFixed(1)} MiB (cap ${buildMb} MiB)`,

@@ -14,7 +14,9 @@
  *   directory's size is measured after each write the build makes (inotify;
  *   at least every {@link WATCH_INTERVAL_MS} ms) while it runs; past the cap
  *   every process of the build is killed. The disk can hold more than the
- *   cap only by what the build writes while one measure is taken.
+ *   cap only by what the build writes before the grader, woken by a write,
+ *   has measured (tens of MiB on a loaded machine: a test allows twice the
+ *   cap).
  *
  * @module
  */
