@@ -163,11 +163,16 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
     // A build writes as fast as the page cache takes it (GB/s): a measure
     // waits for the next write (inotify), not for a timer, which only covers
     // what inotify misses (a directory made between two measures).
-    const changes = Deno.watchFs(build.dir, { recursive: true });
+    let changes: Deno.FsWatcher | undefined;
+    try {
+      changes = Deno.watchFs(build.dir, { recursive: true });
+    } catch {
+      // No inotify instance or watch left for this user: the timer alone measures.
+    }
     let changed = false;
     let wake = () => {};
     const listening = (async () => {
-      for await (const _ of changes) {
+      for await (const _ of changes ?? []) {
         changed = true;
         wake();
       }
@@ -193,7 +198,11 @@ async function runWatched(build: CappedBuild, command: string[], timeoutMs: numb
         }
       }
     } finally {
-      changes.close();
+      try {
+        changes?.close();
+      } catch {
+        // Closed already, when its stream ended.
+      }
       await listening;
     }
   })();
